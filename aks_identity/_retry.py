@@ -1,0 +1,183 @@
+"""Domain-level waits: RBAC propagation, Entra ID replication, operations in progress.
+
+Transport faults, 5xx and 429 with ``Retry-After`` belong to azure-core's pipeline retry
+policy (configured in ``_azure``); nothing here retries them a second time. tenacity stays
+private to this module: the public surface is :class:`RetryPolicy`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import attrs
+import tenacity
+from tqdm.auto import tqdm
+
+from aks_identity._errors import PropagationTimeout
+
+__all__ = ["RetryPolicy", "retry_transient", "wait_until"]
+
+_log = logging.getLogger("aks_identity.retry")
+
+T = TypeVar("T")
+
+Reason = Callable[[BaseException], "str | None"]
+"""Says why an error is worth retrying (a short reason for the log), or None to fail fast."""
+
+
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """How long and how often to wait for Azure to catch up.
+
+    ``total`` is the budget in seconds for one wait (default 60 minutes, the documented
+    worst case for RBAC propagation). Backoff starts at ``initial`` seconds, doubles, and
+    is capped at ``maximum``; up to ``jitter`` seconds of randomness are added while it
+    grows, never past the cap. ``clock`` and ``sleep`` are what every wait reads and calls,
+    so tests pass a virtual clock (the emulator's) and nothing waits in real time.
+    ``progress``: True shows a progress bar, False never, None when interactive.
+    """
+
+    total: float = attrs.field(default=3600.0, validator=_positive)
+    initial: float = attrs.field(default=2.0, validator=_positive)
+    maximum: float = attrs.field(default=30.0, validator=_positive)
+    jitter: float = attrs.field(default=1.0, validator=_positive)
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
+    sleep: Callable[[float], None] = attrs.field(default=time.sleep, repr=False)
+    progress: bool | None = None
+    seed: int | None = attrs.field(default=None, repr=False)
+
+    def with_total(self, total: float) -> RetryPolicy:
+        """A copy with another budget."""
+        return attrs.evolve(self, total=total)
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait after the ``attempt``-th failure (1-based)."""
+        grown = self.initial * 2.0 ** max(attempt - 1, 0)
+        if grown >= self.maximum:
+            return self.maximum
+        return min(self.maximum, grown + rng.uniform(0, self.jitter))
+
+
+@contextmanager
+def _progress(
+    policy: RetryPolicy, awaited: str, budget: float
+) -> Iterator[Callable[[float], None]]:
+    disable = None if policy.progress is None else not policy.progress
+    bar = tqdm(
+        total=round(budget),
+        desc=f"waiting for {awaited}",
+        unit="s",
+        disable=disable,
+        leave=False,
+        bar_format="{desc}: {n_fmt}/{total_fmt} s{postfix}",
+    )
+    total = round(budget)
+
+    def tick(elapsed: float) -> None:
+        bar.update(max(0, min(round(elapsed), total) - bar.n))
+
+    try:
+        yield tick
+    finally:
+        bar.close()
+
+
+def retry_transient(
+    operation: Callable[[], T],
+    *,
+    policy: RetryPolicy,
+    reason: Reason,
+    awaited: str,
+    timeout: float | None = None,
+) -> T:
+    """Run ``operation`` until it succeeds, retrying only errors ``reason`` names.
+
+    Each retry is logged at INFO with its reason. When the budget (``timeout`` or
+    ``policy.total``) runs out, raises :class:`PropagationTimeout` naming ``awaited``,
+    chained to the last error. Errors ``reason`` does not name propagate at once.
+    """
+    budget = policy.total if timeout is None else timeout
+    rng = random.Random(policy.seed)
+    start = policy.clock()
+    deadline = start + budget
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        return max(0.0, min(policy.backoff(state.attempt_number, rng), deadline - policy.clock()))
+
+    def stop(state: tenacity.RetryCallState) -> bool:
+        return policy.clock() >= deadline
+
+    def should_retry(state: tenacity.RetryCallState) -> bool:
+        outcome = state.outcome
+        if outcome is None or not outcome.failed:
+            return False
+        why = reason(outcome.exception())  # type: ignore[arg-type]
+        if why is None:
+            return False
+        _log.info(
+            "retrying %s (attempt %d, %.0f s elapsed): %s",
+            awaited,
+            state.attempt_number,
+            policy.clock() - start,
+            why,
+        )
+        return True
+
+    with _progress(policy, awaited, budget) as tick:
+
+        def sleep(seconds: float) -> None:
+            policy.sleep(seconds)
+            tick(policy.clock() - start)
+
+        retrying = tenacity.Retrying(
+            retry=should_retry, wait=wait, stop=stop, sleep=sleep, reraise=False
+        )
+        try:
+            return retrying(operation)
+        except tenacity.RetryError as exhausted:
+            last = exhausted.last_attempt.exception()
+            waited = policy.clock() - start
+            raise PropagationTimeout(
+                f"gave up waiting for {awaited} after {waited:.0f} s "
+                f"(budget {budget:.0f} s); last error: {last}. Azure can take up to 60 minutes "
+                "to propagate role assignments: re-run the operation later, it converges.",
+                awaited=awaited,
+                waited_seconds=waited,
+                code=getattr(last, "code", None),
+            ) from last
+
+
+class _NotYet(Exception):
+    """Internal: the awaited condition does not hold yet."""
+
+
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    policy: RetryPolicy,
+    awaited: str,
+    timeout: float | None = None,
+) -> None:
+    """Poll ``condition`` with backoff until it returns True, or raise PropagationTimeout."""
+
+    def check() -> None:
+        if not condition():
+            raise _NotYet(f"{awaited}: not yet")
+
+    retry_transient(
+        check,
+        policy=policy,
+        reason=lambda exc: "not yet" if isinstance(exc, _NotYet) else None,
+        awaited=awaited,
+        timeout=timeout,
+    )
