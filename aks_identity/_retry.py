@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from aks_identity._errors import PropagationTimeout
 
-__all__ = ["RetryPolicy", "retry_transient", "wait_until"]
+__all__ = ["RetryPolicy", "on_codes", "retry_transient", "wait_until"]
 
 _log = logging.getLogger("aks_identity.retry")
 
@@ -28,6 +28,23 @@ T = TypeVar("T")
 
 Reason = Callable[[BaseException], "str | None"]
 """Says why an error is worth retrying (a short reason for the log), or None to fail fast."""
+
+
+def on_codes(*codes: str, why: str) -> Reason:
+    """A :data:`Reason` that retries errors whose ARM ``code`` is one of ``codes``.
+
+    ``why`` explains in the log why such an error is expected to clear by itself,
+    e.g. "the Managed Identity Operator grant has not propagated yet".
+    """
+    wanted = {c.lower() for c in codes}
+
+    def reason(exc: BaseException) -> str | None:
+        code = getattr(exc, "code", None)
+        if isinstance(code, str) and code.lower() in wanted:
+            return f"{code}: {why}"
+        return None
+
+    return reason
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:

@@ -123,3 +123,14 @@ def test_wait_until_condition() -> None:
 def test_negative_budget_rejected() -> None:
     with pytest.raises(ValueError, match="total"):
         RetryPolicy(total=-1)
+
+
+def test_on_codes_matches_arm_code_case_insensitively() -> None:
+    from aks_identity import AuthorizationError
+    from aks_identity._retry import on_codes
+
+    reason = on_codes("LinkedAuthorizationFailed", why="grant not in force yet")
+    hit = reason(AuthorizationError("x", code="linkedauthorizationfailed"))
+    assert hit is not None and "grant not in force yet" in hit
+    assert reason(AuthorizationError("x", code="AuthorizationFailed")) is None
+    assert reason(ValueError("no code")) is None

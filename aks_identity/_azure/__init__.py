@@ -1,0 +1,26 @@
+"""The only package that imports azure.mgmt.*: adapter, converters, error mapping, pipeline."""
+
+from aks_identity._azure._arm import Arm
+from aks_identity._azure._convert import (
+    ClusterSpec,
+    KubeletSpec,
+    cluster_body,
+    set_control_plane,
+    set_kubelet,
+)
+from aks_identity._azure._errors import mapped, translate
+from aks_identity._azure._pipeline import CLOUDS, Endpoints, endpoints
+
+__all__ = [
+    "CLOUDS",
+    "Arm",
+    "ClusterSpec",
+    "Endpoints",
+    "KubeletSpec",
+    "cluster_body",
+    "endpoints",
+    "mapped",
+    "set_control_plane",
+    "set_kubelet",
+    "translate",
+]

@@ -1,0 +1,285 @@
+"""The thin adapter over the azure-mgmt clients: one method per ARM call, domain values out.
+
+Every method maps SDK errors to the domain hierarchy (:func:`mapped`); long-running
+operations are awaited through the SDK pollers (whose sleeps go through the RetryPolicy).
+No domain logic here: no retries beyond azure-core's pipeline, no rules, no plans.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from azure.core.exceptions import ResourceNotFoundError
+from azure.core.rest import HttpRequest
+from azure.mgmt.authorization import AuthorizationManagementClient
+from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
+from azure.mgmt.containerservice import ContainerServiceClient
+from azure.mgmt.msi import ManagedServiceIdentityClient
+from azure.mgmt.msi.v2024_11_30.models import Identity
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from aks_identity._azure import _convert
+from aks_identity._azure._errors import mapped
+from aks_identity._azure._pipeline import Endpoints, sdk_options
+from aks_identity._ids import ResourceId
+from aks_identity._model import PrincipalType
+from aks_identity._objects import Cluster, ManagedIdentity, ResourceGroup, RoleAssignment
+from aks_identity._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
+    from aks_identity._client import Azure
+
+__all__ = ["Arm"]
+
+JSON = dict[str, Any]
+_SUBSCRIPTION_API = "2022-12-01"
+_AUTHORIZATION_API = "2022-04-01"
+
+
+def _scope(value: ResourceId | str) -> str:
+    return str(value).lstrip("/")
+
+
+class Arm:
+    """ARM calls for one subscription, through the real azure-mgmt clients."""
+
+    def __init__(
+        self,
+        owner: Azure,
+        credential: TokenCredential,
+        subscription_id: str,
+        endpoints: Endpoints,
+        *,
+        connection_verify: str | bool | None,
+        policy: RetryPolicy,
+    ) -> None:
+        self._owner = owner
+        self._credential = credential
+        self.subscription_id = subscription_id
+        self._endpoints = endpoints
+        self._verify = connection_verify
+        self._policy = policy
+        self._no_upgrade_profiles = False
+
+    def _options(self) -> dict[str, Any]:
+        return sdk_options(self._endpoints, connection_verify=self._verify, policy=self._policy)
+
+    @cached_property
+    def _resources(self) -> Any:
+        return ResourceManagementClient(self._credential, self.subscription_id, **self._options())
+
+    @cached_property
+    def _msi(self) -> Any:
+        return ManagedServiceIdentityClient(
+            self._credential, self.subscription_id, **self._options()
+        )
+
+    @cached_property
+    def _authorization(self) -> Any:
+        return AuthorizationManagementClient(
+            self._credential,
+            self.subscription_id,
+            api_version=_AUTHORIZATION_API,
+            **self._options(),
+        )
+
+    @cached_property
+    def _aks(self) -> Any:
+        return ContainerServiceClient(self._credential, self.subscription_id, **self._options())
+
+    def close(self) -> None:
+        """Close the SDK clients that were opened."""
+        for name in ("_resources", "_msi", "_authorization", "_aks"):
+            client = self.__dict__.pop(name, None)
+            if client is not None:
+                client.close()
+
+    # -- subscription ---------------------------------------------------------------------
+
+    def subscription_tenant(self) -> str | None:
+        """The tenant the subscription belongs to."""
+        request = HttpRequest(
+            "GET", f"/subscriptions/{self.subscription_id}?api-version={_SUBSCRIPTION_API}"
+        )
+        with mapped("reading the subscription", f"/subscriptions/{self.subscription_id}"):
+            response = self._resources.send_request(request)
+            response.raise_for_status()
+            tenant = response.json().get("tenantId")
+        return str(tenant) if tenant else None
+
+    # -- resource groups --------------------------------------------------------------------
+
+    def put_resource_group(
+        self, name: str, location: str, tags: dict[str, str] | None
+    ) -> ResourceGroup:
+        """PUT a resource group (idempotent)."""
+        body: JSON = {"location": location}
+        if tags:
+            body["tags"] = tags
+        with mapped(f"creating resource group {name!r}", self._group_id(name)):
+            model = self._resources.resource_groups.create_or_update(name, body)
+        return _convert.resource_group(self._owner, model)
+
+    def get_resource_group(self, name: str) -> ResourceGroup:
+        """GET a resource group."""
+        with mapped(f"reading resource group {name!r}", self._group_id(name)):
+            model = self._resources.resource_groups.get(name)
+        return _convert.resource_group(self._owner, model)
+
+    def list_resource_groups(self) -> list[ResourceGroup]:
+        """Every resource group of the subscription."""
+        with mapped("listing resource groups"):
+            models = list(self._resources.resource_groups.list())
+        return [_convert.resource_group(self._owner, m) for m in models]
+
+    def delete_resource_group(self, name: str) -> None:
+        """DELETE a resource group and wait for it to go."""
+        with mapped(f"deleting resource group {name!r}", self._group_id(name)):
+            self._resources.resource_groups.begin_delete(name).result()
+
+    def _group_id(self, name: str) -> str:
+        return f"/subscriptions/{self.subscription_id}/resourceGroups/{name}"
+
+    def put_resource(self, rid: ResourceId, body: JSON, api_version: str) -> None:
+        """PUT any resource by ID (the demo's networks, vaults and registries)."""
+        with mapped(f"creating {rid.name!r}", rid):
+            self._resources.resources.begin_create_or_update_by_id(
+                str(rid), body, api_version=api_version
+            ).result()
+
+    # -- user-assigned identities ---------------------------------------------------------
+
+    def put_identity(
+        self, rid: ResourceId, location: str, tags: dict[str, str] | None
+    ) -> ManagedIdentity:
+        """PUT a user-assigned identity (idempotent: an existing one keeps its principal)."""
+        body = Identity(location=location, tags=tags or None)
+        with mapped(f"creating identity {rid.name!r}", rid):
+            model = self._msi.user_assigned_identities.create_or_update(
+                rid.resource_group, rid.name, body
+            )
+        return _convert.identity(self._owner, model)
+
+    def get_identity(self, rid: ResourceId) -> ManagedIdentity:
+        """GET a user-assigned identity."""
+        with mapped(f"reading identity {rid.name!r}", rid):
+            model = self._msi.user_assigned_identities.get(rid.resource_group, rid.name)
+        return _convert.identity(self._owner, model)
+
+    def list_identities(self, resource_group: str | None) -> list[ManagedIdentity]:
+        """User-assigned identities of a group, or of the subscription."""
+        operations = self._msi.user_assigned_identities
+        with mapped("listing identities"):
+            if resource_group:
+                models = list(operations.list_by_resource_group(resource_group))
+            else:
+                models = list(operations.list_by_subscription())
+        return [_convert.identity(self._owner, m) for m in models]
+
+    def delete_identity(self, rid: ResourceId) -> None:
+        """DELETE a user-assigned identity (204 when already gone)."""
+        with mapped(f"deleting identity {rid.name!r}", rid):
+            self._msi.user_assigned_identities.delete(rid.resource_group, rid.name)
+
+    # -- role assignments -------------------------------------------------------------------
+
+    def list_role_assignments(
+        self, scope: ResourceId, *, filter: str | None = None
+    ) -> list[RoleAssignment]:
+        """Role assignments at, above and below ``scope`` (narrowed by an ARM ``$filter``)."""
+        with mapped("listing role assignments", scope):
+            models = list(
+                self._authorization.role_assignments.list_for_scope(_scope(scope), filter=filter)
+            )
+        return [_convert.role_assignment(self._owner, m) for m in models]
+
+    def put_role_assignment(
+        self,
+        scope: ResourceId,
+        name: str,
+        *,
+        role_definition_id: str,
+        principal_id: str,
+        principal_type: PrincipalType | None,
+    ) -> RoleAssignment:
+        """PUT a role assignment (principalType sent whenever known)."""
+        body = RoleAssignmentCreateParameters(
+            role_definition_id=role_definition_id,
+            principal_id=principal_id,
+            principal_type=None if principal_type is None else principal_type.value,  # type: ignore[arg-type]
+        )
+        with mapped("creating a role assignment", scope):
+            model = self._authorization.role_assignments.create(_scope(scope), name, body)
+        return _convert.role_assignment(self._owner, model)
+
+    def get_role_assignment(self, assignment_id: str) -> RoleAssignment:
+        """GET a role assignment by its ID."""
+        with mapped("reading a role assignment", assignment_id):
+            model = self._authorization.role_assignments.get_by_id(assignment_id)
+        return _convert.role_assignment(self._owner, model)
+
+    def delete_role_assignment(self, assignment_id: str) -> None:
+        """DELETE a role assignment (204 when already gone)."""
+        with mapped("deleting a role assignment", assignment_id):
+            self._authorization.role_assignments.delete_by_id(assignment_id)
+
+    # -- managed clusters -------------------------------------------------------------------
+
+    def get_cluster_body(self, rid: ResourceId) -> JSON:
+        """GET a cluster as its REST JSON."""
+        with mapped(f"reading cluster {rid.name!r}", rid):
+            model = self._aks.managed_clusters.get(rid.resource_group, rid.name)
+        return dict(model.as_dict())
+
+    def get_cluster(self, rid: ResourceId) -> Cluster:
+        """GET a cluster."""
+        return _convert.cluster(self._owner, self.get_cluster_body(rid))
+
+    def list_clusters(self, resource_group: str | None) -> list[Cluster]:
+        """Clusters of a group, or of the subscription (every page)."""
+        operations = self._aks.managed_clusters
+        with mapped("listing clusters"):
+            if resource_group:
+                models = list(operations.list_by_resource_group(resource_group))
+            else:
+                models = list(operations.list())
+        return [_convert.cluster(self._owner, m) for m in models]
+
+    def put_cluster(self, rid: ResourceId, body: JSON, *, doing: str) -> Cluster:
+        """PUT a cluster and wait for the long-running operation to end."""
+        with mapped(doing, rid):
+            poller = self._aks.managed_clusters.begin_create_or_update(
+                rid.resource_group, rid.name, body
+            )
+            model = poller.result()
+        return _convert.cluster(self._owner, model)
+
+    def delete_cluster(self, rid: ResourceId) -> None:
+        """DELETE a cluster and wait for it to go (204 when already gone)."""
+        with mapped(f"deleting cluster {rid.name!r}", rid):
+            self._aks.managed_clusters.begin_delete(rid.resource_group, rid.name).result()
+
+    def latest_node_image(self, rid: ResourceId, pool: str) -> str | None:
+        """The newest node image AKS offers a pool, or None when AKS does not say."""
+        if self._no_upgrade_profiles:
+            return None
+        with mapped(f"reading the upgrade profile of pool {pool!r}", rid):
+            try:
+                profile = self._aks.agent_pools.get_upgrade_profile(
+                    rid.resource_group, rid.name, pool
+                )
+            except ResourceNotFoundError:  # an endpoint without upgrade profiles: ask once
+                self._no_upgrade_profiles = True
+                return None
+        value = profile.as_dict().get("properties", {}).get("latestNodeImageVersion")
+        return str(value) if value else None
+
+    def upgrade_node_image(self, rid: ResourceId, pool: str) -> None:
+        """POST upgradeNodeImageVersion for a pool and wait for the reimage to end."""
+        with mapped(f"upgrading the node image of pool {pool!r}", rid):
+            self._aks.agent_pools.begin_upgrade_node_image_version(
+                rid.resource_group, rid.name, pool
+            ).result()

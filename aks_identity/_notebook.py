@@ -1,0 +1,95 @@
+"""Notebook display: small HTML tables for objects, plans and inventories (escaped, no secrets)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aks_identity._objects import Cluster, IdentityUse
+    from aks_identity._plan import Plan
+
+__all__ = ["cluster_html", "inventory_html", "object_html", "plan_html", "table"]
+
+_STYLE = "border-collapse:collapse;font-family:monospace;font-size:12px"
+_CELL = "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top"
+
+
+def _cell(value: object, tag: str = "td") -> str:
+    text = "" if value is None else str(value)
+    return f'<{tag} style="{_CELL}">{escape(text)}</{tag}>'
+
+
+def table(header: Iterable[str], rows: Iterable[Iterable[object]], caption: str = "") -> str:
+    """An HTML table (every value escaped)."""
+    head = "".join(_cell(h, "th") for h in header)
+    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
+    cap = f"<caption style='text-align:left'><b>{escape(caption)}</b></caption>" if caption else ""
+    return f'<table style="{_STYLE}">{cap}<tr>{head}</tr>{body}</table>'
+
+
+def object_html(obj: object, fields: Mapping[str, object]) -> str:
+    """Two-column table of an object's fields, captioned with its repr."""
+    return table(("field", "value"), fields.items(), caption=repr(obj))
+
+
+def cluster_html(cluster: Cluster) -> str:
+    """A cluster's identities at a glance."""
+    kubelet = cluster.kubelet_identity
+    fields: dict[str, object] = {
+        "id": cluster.id,
+        "identity type": cluster.identity_type.value,
+        "principal_id": cluster.principal_id,
+        "uses managed identity": cluster.uses_managed_identity,
+        "kubelet identity": kubelet.resource_id if kubelet else None,
+        "kubelet object_id": kubelet.object_id if kubelet else None,
+        "subnets": ", ".join(str(s) for s in cluster.subnet_ids) or None,
+        "provisioning state": cluster.provisioning_state,
+    }
+    return object_html(cluster, fields)
+
+
+def plan_html(plan: Plan) -> str:
+    """Steps, grants, downtime and warnings of a plan."""
+    parts = [
+        table(
+            ("#", "action", "description"),
+            ((i, s.action, s.description) for i, s in enumerate(plan.steps, 1)),
+            caption=f"Plan: {plan.operation}",
+        )
+    ]
+    if plan.grants:
+        parts.append(
+            table(
+                ("role", "principal", "scope", "why", "skip with"),
+                ((g.role, g.principal, g.scope, g.reason, g.skip_with) for g in plan.grants),
+            )
+        )
+    if plan.expected_downtime:
+        parts.append(f"<p><b>Downtime:</b> {escape(plan.expected_downtime)}</p>")
+    parts += [
+        f"<p>⚠ <b>{escape(type(w).__name__)}</b>: {escape(str(w))}</p>" for w in plan.warnings
+    ]
+    return "".join(parts)
+
+
+def inventory_html(rows: Iterable[IdentityUse]) -> str:
+    """An identity inventory."""
+    return table(
+        ("use", "kind", "identity", "object ID", "default permissions", "role assignments", "note"),
+        (
+            (
+                r.use,
+                r.kind,
+                r.resource_id.name if r.resource_id else r.client_id,
+                r.object_id,
+                "; ".join(r.default_permissions),
+                "; ".join(
+                    f"{a.role_name} on {a.scope.name or a.scope}" for a in r.role_assignments
+                ),
+                r.note,
+            )
+            for r in rows
+        ),
+    )

@@ -1,0 +1,296 @@
+"""Documented AKS identity limitations and Azure naming rules, checked before any write.
+
+Pure functions, no I/O. Each raises :class:`ValidationError` whose ``rule`` is one of
+:data:`RULES` and whose message names the rule and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from aks_identity._errors import ValidationError
+from aks_identity._ids import ResourceId, ResourceKind
+from aks_identity._model import IdentityType
+
+__all__ = [
+    "RULES",
+    "check_cluster_name",
+    "check_identity_name",
+    "check_kubelet_identity",
+    "check_kubelet_identity_region",
+    "check_private_dns_zone",
+    "check_resource_group_name",
+    "check_role_assignment_scope",
+    "check_same_tenant",
+    "check_user_assigned_control_plane_region",
+    "normalize_location",
+]
+
+RULES: dict[str, str] = {
+    "user_assigned_control_plane_region": "A user-assigned control-plane identity is not "
+    "supported in USDOD Central, USDOD East and USGov Iowa.",
+    "kubelet_identity_region": "A pre-created kubelet identity is not supported in China East "
+    "and China North.",
+    "kubelet_identity_type": "A kubelet identity must be a user-assigned managed identity.",
+    "kubelet_identity_control_plane": "A pre-created kubelet identity needs a user-assigned "
+    "control-plane identity.",
+    "private_dns_zone": "A custom private DNS zone must be a private DNS zone resource ID, "
+    "'system' or 'none'.",
+    "private_dns_zone_system_assigned": "A system-assigned identity cannot be used with a "
+    "custom private DNS zone.",
+    "same_tenant": "Identities must belong to the cluster's tenant.",
+    "identity_name": "User-assigned identity names: 3-128 letters, digits, hyphens and "
+    "underscores, starting with a letter or digit.",
+    "cluster_name": "AKS cluster names: 1-63 letters, digits, hyphens and underscores, "
+    "starting and ending with a letter or digit.",
+    "resource_group_name": "Resource group names: 1-90 letters, digits, underscores, hyphens, "
+    "periods and parentheses, not ending in a period.",
+    "broad_scope": "Role assignments at subscription scope or wider need allow_broad_scope=True.",
+    "location": "Locations are Azure region names ('eastus') or display names ('East US').",
+}
+
+_USER_ASSIGNED_UNSUPPORTED = {
+    "usdodcentral": "USDOD Central",
+    "usdodeast": "USDOD East",
+    "usgoviowa": "USGov Iowa",
+}
+_KUBELET_UNSUPPORTED = {"chinaeast": "China East", "chinanorth": "China North"}
+_DNS_ZONE_MODES = {"system", "none"}
+
+_IDENTITY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")
+_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
+_GROUP_LETTER_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
+_REGION = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+def _fail(rule: str, problem: str, fix: str, *, resource_id: str | None = None) -> ValidationError:
+    return ValidationError(
+        f"{problem} (rule {rule}). Fix: {fix}", rule=rule, resource_id=resource_id
+    )
+
+
+def _expect(rid: ResourceId, kind: ResourceKind, *, rule: str, what: str, fix: str) -> ResourceId:
+    try:
+        return rid.expect(kind, what=what, rule=rule)
+    except ValidationError as error:
+        raise _fail(rule, error.message, fix, resource_id=str(rid)) from None
+
+
+def normalize_location(value: str) -> str:
+    """``"USDOD Central"``, ``"usdodcentral"`` or ``"(US) East US"`` -> ``"usdodcentral"``..."""
+    text = re.sub(r"^\(\w+\)\s*", "", value.strip()) if isinstance(value, str) else ""
+    name = "".join(text.split()).lower()
+    if not _REGION.match(name):
+        raise _fail(
+            "location",
+            f"{value!r} is not an Azure location",
+            "pass a region name such as 'eastus' or a display name such as 'East US'.",
+        )
+    return name
+
+
+def check_user_assigned_control_plane_region(location: str) -> str:
+    """A user-assigned control plane is unsupported in USDOD Central/East and USGov Iowa.
+
+    Returns the normalized location.
+    """
+    region = normalize_location(location)
+    if region in _USER_ASSIGNED_UNSUPPORTED:
+        raise _fail(
+            "user_assigned_control_plane_region",
+            "a user-assigned control-plane identity is not supported in "
+            f"{_USER_ASSIGNED_UNSUPPORTED[region]} ({region})",
+            "use the system-assigned identity there (pass identity=None) or create the "
+            "cluster in another region.",
+        )
+    return region
+
+
+def check_kubelet_identity_region(location: str) -> str:
+    """A pre-created kubelet identity is unsupported in China East and China North.
+
+    Returns the normalized location.
+    """
+    region = normalize_location(location)
+    if region in _KUBELET_UNSUPPORTED:
+        raise _fail(
+            "kubelet_identity_region",
+            "a pre-created kubelet identity is not supported in "
+            f"{_KUBELET_UNSUPPORTED[region]} ({region})",
+            "omit kubelet_identity so AKS creates the kubelet identity, or use another region.",
+        )
+    return region
+
+
+def check_kubelet_identity(
+    kubelet_identity_id: str | ResourceId, control_plane: IdentityType
+) -> ResourceId:
+    """A kubelet identity is a user-assigned identity and needs a user-assigned control plane."""
+    rid = _expect(
+        ResourceId.parse(kubelet_identity_id),
+        ResourceKind.USER_ASSIGNED_IDENTITY,
+        rule="kubelet_identity_type",
+        what="kubelet identity",
+        fix="create one with create_identity() and pass it (or its resource ID).",
+    )
+    if IdentityType(control_plane) is not IdentityType.USER_ASSIGNED:
+        raise _fail(
+            "kubelet_identity_control_plane",
+            "a pre-created kubelet identity needs a user-assigned control-plane identity, "
+            f"but the control plane is {IdentityType(control_plane).value}",
+            "also pass identity=<user-assigned identity> for the control plane (it needs "
+            "Managed Identity Operator on the kubelet identity), or omit kubelet_identity.",
+            resource_id=str(rid),
+        )
+    return rid
+
+
+def check_private_dns_zone(
+    private_dns_zone: str | ResourceId | None, control_plane: IdentityType
+) -> ResourceId | None:
+    """A custom private DNS zone cannot be used with a system-assigned identity.
+
+    ``None``, ``"system"`` and ``"none"`` are AKS-managed modes and always fine; returns
+    the custom zone's ID otherwise.
+    """
+    if private_dns_zone is None or (
+        isinstance(private_dns_zone, str) and private_dns_zone.strip().lower() in _DNS_ZONE_MODES
+    ):
+        return None
+    try:
+        zone = ResourceId.parse(private_dns_zone)
+    except ValidationError as error:
+        raise _fail(
+            "private_dns_zone",
+            f"private_dns_zone is neither 'system', 'none' nor a resource ID: {error.message}",
+            "pass a Microsoft.Network/privateDnsZones resource ID, 'system' or 'none'.",
+        ) from None
+    _expect(
+        zone,
+        ResourceKind.PRIVATE_DNS_ZONE,
+        rule="private_dns_zone",
+        what="private_dns_zone",
+        fix="pass a Microsoft.Network/privateDnsZones resource ID, 'system' or 'none'.",
+    )
+    if IdentityType(control_plane) is IdentityType.SYSTEM_ASSIGNED:
+        raise _fail(
+            "private_dns_zone_system_assigned",
+            "AKS does not support a system-assigned identity with a custom private DNS zone "
+            f"({zone.name})",
+            "use a user-assigned control-plane identity with Private DNS Zone Contributor on "
+            "the zone, or pass private_dns_zone='system'.",
+            resource_id=str(zone),
+        )
+    return zone
+
+
+def check_same_tenant(
+    identity_tenant_id: str | None, cluster_tenant_id: str | None, *, what: str
+) -> None:
+    """An identity must belong to the cluster's tenant (unknown tenants are not checked)."""
+    if not identity_tenant_id or not cluster_tenant_id:
+        return
+    if identity_tenant_id.strip().lower() != cluster_tenant_id.strip().lower():
+        raise _fail(
+            "same_tenant",
+            f"{what} is in tenant {identity_tenant_id} but the cluster is in tenant "
+            f"{cluster_tenant_id}; AKS does not support identities from another tenant (and "
+            "moving a managed-identity cluster to another tenant is unsupported)",
+            f"create the identity in a subscription of tenant {cluster_tenant_id}.",
+        )
+
+
+def _name_problem(name: object, low: int, high: int) -> str | None:
+    if not isinstance(name, str):
+        return f"expected a string, got {type(name).__name__}"
+    if not low <= len(name) <= high:
+        return f"it has {len(name)} characters, {low}-{high} are allowed"
+    return None
+
+
+def check_identity_name(name: str) -> str:
+    """3-128 characters: letters, digits, hyphens, underscores; starts with a letter or digit."""
+    problem = _name_problem(name, 3, 128)
+    if problem is None and not _IDENTITY_NAME.match(name):
+        bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "-_"))})
+        problem = f"it contains {''.join(bad)!r}" if bad else "it must start with a letter or digit"
+    if problem:
+        raise _fail(
+            "identity_name",
+            f"{name!r} is not a valid user-assigned identity name: {problem}",
+            "use 3-128 letters, digits, hyphens and underscores, starting with a letter or digit.",
+        )
+    return name
+
+
+def check_cluster_name(name: str) -> str:
+    """1-63 characters: letters, digits, hyphens, underscores; starts and ends alphanumeric."""
+    problem = _name_problem(name, 1, 63)
+    if problem is None and not _CLUSTER_NAME.match(name):
+        bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "-_"))})
+        problem = (
+            f"it contains {''.join(bad)!r}"
+            if bad
+            else "it must start and end with a letter or digit"
+        )
+    if problem:
+        raise _fail(
+            "cluster_name",
+            f"{name!r} is not a valid AKS cluster name: {problem}",
+            "use 1-63 letters, digits, hyphens and underscores, starting and ending with a "
+            "letter or digit.",
+        )
+    return name
+
+
+def check_resource_group_name(name: str) -> str:
+    """1-90 characters: Unicode letters and digits, ``_-.()``; cannot end in a period."""
+    problem = _name_problem(name, 1, 90)
+    if problem is None:
+        bad = sorted(
+            {
+                c
+                for c in name
+                if c not in "_-.()" and unicodedata.category(c) not in _GROUP_LETTER_CATEGORIES
+            }
+        )
+        if bad:
+            problem = f"it contains {''.join(bad)!r}"
+        elif name.endswith("."):
+            problem = "it ends with a period"
+    if problem:
+        raise _fail(
+            "resource_group_name",
+            f"{name!r} is not a valid resource group name: {problem}",
+            "use 1-90 letters, digits, underscores, hyphens, periods and parentheses, not "
+            "ending in a period.",
+        )
+    return name
+
+
+def check_role_assignment_scope(scope: str | ResourceId, *, allow_broad_scope: bool) -> ResourceId:
+    """Refuse a subscription-wide (or wider) scope unless ``allow_broad_scope`` is set.
+
+    Returns the parsed scope. Management-group and tenant scopes are not supported.
+    """
+    text = str(scope).strip()
+    if isinstance(scope, str) and (text == "/" or text.lower().startswith("/providers/")):
+        raise _fail(
+            "broad_scope",
+            f"role assignment scope {text!r} is a tenant or management-group scope, which "
+            "aks_identity does not manage",
+            "grant at a resource, resource group or (with allow_broad_scope=True) "
+            "subscription scope.",
+        )
+    rid = ResourceId.parse(scope)
+    if rid.kind is ResourceKind.SUBSCRIPTION and not allow_broad_scope:
+        raise _fail(
+            "broad_scope",
+            f"role assignment scope {rid} is a whole subscription; least privilege asks for "
+            "the narrowest scope that works",
+            "pass the resource (or resource group) ID as scope, or allow_broad_scope=True if "
+            "a subscription-wide grant is intended.",
+            resource_id=str(rid),
+        )
+    return rid

@@ -1,0 +1,83 @@
+"""``python -m aks_identity.emulator``: run the ARM emulator standalone until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from aks_identity.emulator._emulator import Emulator
+
+_USAGE = """\
+ARM emulator running (Ctrl-C to stop)
+  URL:             {url}
+  subscription:    {subscription}
+  tenant:          {tenant}
+  CA bundle:       {ca}
+  token file:      {token_file}   (bearer token of the subscription Owner)
+
+Python:
+  from aks_identity.emulator import TokenFileCredential
+  from azure.mgmt.msi import ManagedServiceIdentityClient
+  client = ManagedServiceIdentityClient(
+      TokenFileCredential("{token_file}"), "{subscription}",
+      base_url="{url}", connection_verify="{ca}")
+
+curl:
+  curl --cacert {ca} -H "Authorization: Bearer $(cat {token_file})" \\
+       "{url}/subscriptions/{subscription}/resourcegroups?api-version=2021-04-01"
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m aks_identity.emulator", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--clock", choices=("real", "virtual"), default="real")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="real clock speed-up")
+    parser.add_argument("--propagation-delay", type=float, default=0.0, help="seconds")
+    parser.add_argument("--replication-delay", type=float, default=0.0, help="seconds")
+    parser.add_argument("--lro-duration", type=float, default=30.0, help="seconds")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the emulator, print how to reach it, serve until interrupted."""
+    args = _parser().parse_args(argv)
+    emulator = Emulator(
+        args.clock,
+        time_scale=args.time_scale,
+        seed=args.seed,
+        propagation_delay=args.propagation_delay,
+        replication_delay=args.replication_delay,
+        lro_duration=args.lro_duration,
+        port=args.port,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with emulator:
+        token_file = os.path.join(os.path.dirname(emulator.ca_bundle), "token")
+        descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(emulator.credential().get_token().token)
+        print(
+            _USAGE.format(
+                url=emulator.url,
+                subscription=emulator.subscription_id,
+                tenant=emulator.tenant_id,
+                ca=emulator.ca_bundle,
+                token_file=token_file,
+            ),
+            flush=True,
+        )
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

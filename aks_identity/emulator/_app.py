@@ -1,0 +1,237 @@
+"""The HTTP layer: a WSGI app that authenticates, injects faults, checks RBAC, routes, logs.
+
+Every request runs under the state lock, so handlers see a consistent state. Tokens are looked
+up, never logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import socket
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from ._actions import required_action
+from ._errors import ArmError
+from ._faults import Fault
+from ._log import RequestRecord
+from ._routes import Context, Reply, match
+from ._state import State
+
+__all__ = ["ROUTE_MODULES", "App"]
+
+ROUTE_MODULES = (
+    "_subscriptions",
+    "_msi",
+    "_authorization",
+    "_providers",
+    "_polling",
+    "_aks",
+)
+
+_FAULT_CODES = {
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+
+
+def load_routes() -> None:
+    """Import every route module (each registers its routes at import)."""
+    for name in ROUTE_MODULES:
+        try:
+            importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+
+
+class _Dropped(Exception):
+    """The connection was closed on purpose (fault injection)."""
+
+
+class App:
+    """The WSGI application serving one :class:`State`."""
+
+    def __init__(self, state: State, base_url: str = "") -> None:
+        load_routes()
+        self.state = state
+        self.base_url = base_url
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self._respond(request)
+        except _Dropped:
+            _drop(environ)
+            raise ConnectionResetError("connection dropped (fault injected)") from None
+        return response(environ, start_response)
+
+    def _respond(self, request: Request) -> Response:
+        state = self.state
+        caller: str | None = None
+        fault: Fault | None = None
+        code: str | None = None
+        with state.lock:
+            try:
+                state.operations.settle()
+                caller = self._authenticate(request)
+                fault = state.faults.take(request.method, request.path)
+                reply = self._handle(request, caller, fault)
+            except ArmError as error:
+                reply = Reply(error.status, error.body(), error.headers)
+                code = error.code
+            except _Dropped:
+                self._log(request, None, caller, fault)
+                raise
+            finally:
+                state.operations.doom_next = False
+            self._log(request, reply.status, caller, fault, code)
+        return _response(reply, request.method)
+
+    def _authenticate(self, request: Request) -> str:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            raise ArmError(
+                401,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.",
+                headers=_challenge(
+                    "The authentication failed because of missing 'Authorization' header."
+                ),
+            )
+        principal = self.state.tokens.principal(token.strip()) if scheme == "Bearer" else None
+        if principal is None:
+            raise ArmError(
+                401,
+                "InvalidAuthenticationToken",
+                "The access token is invalid.",
+                headers=_challenge("The access token is invalid."),
+            )
+        return principal
+
+    def _handle(self, request: Request, caller: str, fault: Fault | None) -> Reply:
+        if fault is not None:
+            _raise_fault(fault)
+        api_version = request.args.get("api-version")
+        if not api_version:
+            raise ArmError(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            )
+        handler, groups = match(request.method, request.path)
+        segments = request.path.split("/")
+        if len(segments) > 2 and segments[1].lower() == "subscriptions":
+            self.state.resources.require_subscription(segments[2])
+        needed = required_action(request.method, request.path)
+        if needed is not None:
+            self.state.rbac.require(caller, *needed)
+        if fault is not None and fault.status == "lro_failed":
+            self.state.operations.doom_next = True
+        ctx = Context(
+            state=self.state,
+            method=request.method,
+            path=request.path,
+            query=dict(request.args.items()),
+            api_version=api_version,
+            body=_json_body(request),
+            caller=caller,
+            base_url=self.base_url,
+        )
+        return handler(ctx, **groups)
+
+    def _log(
+        self,
+        request: Request,
+        status: int | None,
+        caller: str | None,
+        fault: Fault | None,
+        error_code: str | None = None,
+    ) -> None:
+        self.state.requests.append(
+            RequestRecord(
+                method=request.method,
+                path=request.path,
+                api_version=request.args.get("api-version"),
+                status=status,
+                time=self.state.clock.now(),
+                caller=caller,
+                fault=fault.label if fault is not None else None,
+                error_code=error_code,
+            )
+        )
+
+
+def _raise_fault(fault: Fault) -> None:
+    """Answer as the fault says: drop the connection or an error status."""
+    if fault.status == "drop":
+        raise _Dropped
+    if isinstance(fault.status, int):
+        headers = {}
+        if fault.retry_after is not None or fault.status == 429:
+            headers["Retry-After"] = _seconds(fault.retry_after or 0)
+        code = _FAULT_CODES.get(fault.status, "InternalServerError")
+        message = f"{code} (fault injected by the emulator)."
+        raise ArmError(fault.status, code, message, headers=headers)
+
+
+def _json_body(request: Request) -> Any:
+    raw = request.get_data(cache=False)
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ArmError(
+            400,
+            "InvalidRequestContent",
+            "The request content was invalid and could not be deserialized.",
+        ) from None
+
+
+def _response(reply: Reply, method: str) -> Response:
+    request_id = str(uuid.uuid4())
+    headers = {
+        "Cache-Control": "no-cache",
+        "Pragma": "no-cache",
+        "Expires": "-1",
+        "x-ms-request-id": request_id,
+        "x-ms-correlation-request-id": request_id,
+        "x-content-type-options": "nosniff",
+        **reply.headers,
+    }
+    if reply.body is None or method == "HEAD":
+        return Response(b"", status=reply.status, headers=headers)
+    return Response(
+        json.dumps(reply.body),
+        status=reply.status,
+        headers=headers,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def _challenge(description: str) -> dict[str, str]:
+    return {
+        "WWW-Authenticate": 'Bearer authorization_uri="https://login.windows.net/", '
+        f'error="invalid_token", error_description="{description}"'
+    }
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    sock = environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,249 @@
+"""The Emulator: state, HTTPS server and test hooks in one object."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from types import TracebackType
+from typing import Any, Literal
+
+from ._aks import AksEmulatorMixin
+from ._app import App
+from ._clock import Clock, RealClock, VirtualClock
+from ._config import Delay, DelayLike, EmulatorConfig
+from ._errors import ArmError
+from ._faults import Faults
+from ._generic import put_generic
+from ._log import RequestLog
+from ._rbac import definition_id
+from ._server import HttpsServer
+from ._state import State
+from ._tokens import EmulatorCredential
+
+__all__ = ["Emulator"]
+
+
+class Emulator(AksEmulatorMixin):
+    """A local Azure Resource Manager over HTTPS on 127.0.0.1.
+
+    ``clock="virtual"`` (nothing waits in real time) or ``"real"`` (``time_scale`` times faster
+    than the wall clock). Delays are seconds, or ``(low, high)`` for seeded random durations.
+    The default caller is Owner of the subscription.
+    """
+
+    def __init__(
+        self,
+        clock: Literal["virtual", "real"] = "virtual",
+        *,
+        time_scale: float = 1.0,
+        seed: int = 0,
+        propagation_delay: DelayLike = 0.0,
+        replication_delay: DelayLike = 0.0,
+        lro_duration: DelayLike = 30.0,
+        token_lifetime: DelayLike = (3600.0, 86400.0),
+        newest_node_image: str | None = None,
+        page_size: int = 100,
+        poll_step: float = 15.0,
+        port: int = 0,
+        subscription_id: str | None = None,
+        tenant_id: str | None = None,
+        location: str = "westus2",
+    ) -> None:
+        if clock not in ("virtual", "real"):
+            raise ValueError("clock must be 'virtual' or 'real'")
+        self.clock: Clock = VirtualClock() if clock == "virtual" else RealClock(time_scale)
+        config = EmulatorConfig(
+            propagation_delay=Delay.of(propagation_delay),
+            replication_delay=Delay.of(replication_delay),
+            lro_duration=Delay.of(lro_duration),
+            token_lifetime=Delay.of(token_lifetime),
+            page_size=page_size,
+            poll_step=poll_step,
+        )
+        if newest_node_image is not None:
+            config.newest_node_image = newest_node_image
+        self.state = State(
+            clock=self.clock,
+            config=config,
+            seed=seed,
+            subscription_id=subscription_id,
+            tenant_id=tenant_id,
+            location_default=location,
+        )
+        self._port = port
+        self._server: HttpsServer | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Start serving (idempotent)."""
+        if self._server is None:
+            app = App(self.state)
+            self._server = HttpsServer(app, self._port)
+            app.base_url = self._server.url
+            self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and remove the temporary certificate files."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def _running(self) -> HttpsServer:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; use start() or a with block")
+        return self._server
+
+    # -- connection ----------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """``https://127.0.0.1:<port>``: the ``base_url`` for SDK clients."""
+        return self._running.url
+
+    @property
+    def ca_bundle(self) -> str:
+        """Path of the CA certificate: the ``connection_verify`` for SDK clients."""
+        return self._running.ca_bundle
+
+    @property
+    def subscription_id(self) -> str:
+        """The emulated subscription."""
+        return self.state.subscription_id
+
+    @property
+    def tenant_id(self) -> str:
+        """The emulated tenant."""
+        return self.state.tenant_id
+
+    @property
+    def caller_id(self) -> str:
+        """Object ID of the default caller (Owner of the subscription)."""
+        return self.state.caller_id
+
+    @property
+    def requests(self) -> RequestLog:
+        """Every request served."""
+        return self.state.requests
+
+    @property
+    def faults(self) -> Faults:
+        """Fault injection: ``emu.faults.inject(429, method="PUT", path="roleAssignments")``."""
+        return self.state.faults
+
+    def credential(self, principal_id: str | None = None) -> EmulatorCredential:
+        """A TokenCredential for ``principal_id`` (object ID; default: the Owner caller)."""
+        return EmulatorCredential(self.state.tokens, principal_id or self.state.caller_id)
+
+    def azure(self, **retry: Any) -> Any:
+        """An ``aks_identity.Azure`` wired to this emulator; every wait runs on its clock.
+
+        Keyword arguments go to the ``RetryPolicy`` (e.g. ``total=600``).
+        """
+        package = importlib.import_module("aks_identity")
+        retry.setdefault("progress", False)
+        retry.setdefault("seed", self.state.seed)
+        policy = package.RetryPolicy(clock=self.clock.now, sleep=self.clock.sleep, **retry)
+        return package.Azure(
+            self.credential(),
+            self.subscription_id,
+            base_url=self.url,
+            connection_verify=self.ca_bundle,
+            retry=policy,
+        )
+
+    # -- test hooks ----------------------------------------------------------------------
+
+    def create_caller(
+        self,
+        display_name: str = "caller",
+        *,
+        role: str | None = None,
+        scope: str | None = None,
+        principal_type: str = "User",
+    ) -> str:
+        """A new principal that may call the emulator; its object ID.
+
+        With ``role`` (name or GUID) it holds that role at ``scope`` (default: the subscription),
+        in force at once. Use :meth:`credential` with the returned ID.
+        """
+        with self.state.lock:
+            principal = self.state.add_caller(display_name, principal_type=principal_type)
+            if role is not None:
+                self.grant(principal.object_id, role, scope, in_force=True)
+        return principal.object_id
+
+    def create_service_principal(
+        self, display_name: str = "service-principal", *, replicated: bool = False
+    ) -> tuple[str, str]:
+        """A legacy service principal (application) for AKS: ``(client_id, secret)``.
+
+        ARM sees it after the replication delay, or at once with ``replicated=True``. The
+        secret is random and not checked by the emulator.
+        """
+        with self.state.lock:
+            principal = self.state.directory.add_principal(
+                display_name=display_name, replicated=replicated
+            )
+        return principal.client_id, secrets.token_urlsafe(24)
+
+    def grant(
+        self,
+        principal_id: str,
+        role: str,
+        scope: str | None = None,
+        *,
+        in_force: bool = False,
+        principal_type: str = "ServicePrincipal",
+    ) -> dict[str, Any]:
+        """Assign a role directly (no ARM checks); in force now or after the propagation delay."""
+        from aks_identity._roles import get_role
+
+        guid = get_role(role).guid
+        with self.state.lock:
+            return self.state.rbac.assign(
+                scope or self.state.subscription_scope,
+                definition_id(self.subscription_id, guid),
+                principal_id,
+                principal_type,
+                propagated=in_force,
+            )
+
+    def check_access(self, principal_id: str, action: str, scope: str) -> bool:
+        """Whether ``principal_id`` may perform ``action`` on ``scope`` now (grants in force)."""
+        with self.state.lock:
+            self.state.operations.settle()
+            return self.state.rbac.check_access(principal_id, action, scope)
+
+    def put_resource(self, resource_id: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Create a resource to grant on (key vault, registry, network, DNS zone, ...).
+
+        Its resource group is created if missing, in the default location.
+        """
+        parts = resource_id.split("/")
+        with self.state.lock:
+            if len(parts) < 9:
+                raise ArmError(400, "InvalidResourceId", f"'{resource_id}' is not a resource ID.")
+            self.state.resources.ensure_resource_group(parts[4], self.state.location_default)
+            return put_generic(self.state, resource_id, body or {})[1]
+
+    def reset(self) -> None:
+        """Forget all resources, principals, assignments, operations, faults and requests."""
+        self.state.reset()
+
+    def __repr__(self) -> str:
+        where = self._server.url if self._server is not None else "stopped"
+        return f"<Emulator {where} subscription={self.subscription_id} clock={self.clock!r}>"
