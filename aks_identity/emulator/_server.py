@@ -52,7 +52,10 @@ class HttpsServer:
     def start(self) -> None:
         """Serve in a daemon thread."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"arm-emulator:{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"arm-emulator:{self.port}",
+            daemon=True,
         )
         self._thread.start()
 
