@@ -67,6 +67,7 @@ class App:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        request.get_data()  # drain the body whatever happens: the connection is kept alive
         try:
             response = self._respond(request)
         except _Dropped:
@@ -185,7 +186,7 @@ def _raise_fault(fault: Fault) -> None:
 
 
 def _json_body(request: Request) -> Any:
-    raw = request.get_data(cache=False)
+    raw = request.get_data()
     if not raw:
         return None
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import ssl
 import tempfile
 import threading
@@ -18,9 +19,26 @@ HOST = "127.0.0.1"
 
 
 class _Handler(WSGIRequestHandler):
-    """HTTP/1.1 keep-alive; no access log (paths would be noise, tokens never logged)."""
+    """HTTP/1.1 with keep-alive; no access log (paths would be noise, tokens never logged).
+
+    werkzeug's development handler always answers ``Connection: close`` because an application
+    may leave a request body unread; the emulator's app always reads it, so connections are
+    kept open (a TLS handshake per request would cost more than the request itself).
+    """
 
     protocol_version = "HTTP/1.1"
+    timeout = 60
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close":
+            return
+        super().send_header(keyword, value)
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle's algorithm and the
+        # client's delayed ACK add ~40 ms to every response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass

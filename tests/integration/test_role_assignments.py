@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aks_identity import (
     Azure,
@@ -179,3 +181,42 @@ def test_wait_until_effective(emulator_with: Any) -> None:
     made.wait_until_effective(probe=lambda: emu.check_access(ident.principal_id, action, registry))
     assert emu.check_access(ident.principal_id, action, registry)
     assert 250 <= emu.clock.now() - start <= 340
+
+
+@given(
+    scope=st.sampled_from(
+        [
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/Rg",
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/"
+            "Microsoft.KeyVault/vaults/Kv1",
+        ]
+    ),
+    principal=st.uuids().map(str),
+    upper=st.booleans(),
+)
+def test_assignment_names_ignore_casing_and_differ_per_role(
+    scope: str, principal: str, upper: bool
+) -> None:
+    reader, contributor = get_role("Reader").guid, get_role("Contributor").guid
+    variant = scope.upper() if upper else scope.lower()
+    name = assignment_name(scope, principal, reader)
+    assert assignment_name(variant, principal.upper(), reader) == name
+    assert assignment_name(scope, principal, contributor) != name
+    assert uuid.UUID(name).version == 5
+
+
+def test_kubelet_and_cluster_grants(
+    az: Azure, rg: str, registry: str, vault: str, service_principal: Any
+) -> None:
+    cluster = az.create_cluster("c", resource_group=rg)
+    assert cluster.kubelet_identity is not None
+    pull = cluster.kubelet_identity.grant("AcrPull", registry)
+    assert pull.principal_id == cluster.kubelet_identity.object_id
+    assert [a.id for a in cluster.kubelet_identity.role_assignments()] == [pull.id]
+    reader = cluster.grant("Reader", vault)
+    assert reader.principal_id == cluster.principal_id
+    assert [a.id for a in cluster.role_assignments()] == [reader.id]
+    legacy = az.create_cluster("legacy", resource_group=rg, service_principal=service_principal)
+    with pytest.raises(ValidationError) as refused:
+        legacy.grant("Reader", vault)
+    assert refused.value.rule == "control-plane-identity"
