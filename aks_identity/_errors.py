@@ -47,10 +47,24 @@ class AksIdentityError(Exception):
         self.code = code
         self.status = status
         self.resource_id = resource_id
+        self.completed_steps: tuple[str, ...] = ()
+        """Steps of the operation that were written before this error (re-running converges)."""
+        self.pending_steps: tuple[str, ...] = ()
+        """Steps that were not run: the failed one first."""
+
+    def record_progress(self, completed: tuple[str, ...], pending: tuple[str, ...]) -> None:
+        """Note which steps of a multi-step operation ran before the failure (set once)."""
+        if not (self.completed_steps or self.pending_steps):
+            self.completed_steps, self.pending_steps = completed, pending
 
     def __str__(self) -> str:
         prefix = f"({self.code}) " if self.code else ""
-        return prefix + self.message
+        text = prefix + self.message
+        if self.completed_steps:
+            text += " Already done: " + "; ".join(self.completed_steps) + "."
+        if self.pending_steps:
+            text += " Not done: " + "; ".join(self.pending_steps) + "."
+        return text
 
     def __repr__(self) -> str:
         parts = [repr(self.message)]

@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from aks_identity._errors import AksIdentityError
 from aks_identity._ids import ResourceId
 from aks_identity._warnings import AksIdentityWarning, emit
 
@@ -163,5 +164,17 @@ class PlanBuilder:
 
 
 def execute(plan: Plan) -> list[Any]:
-    """Run every step of ``plan`` in order; returns each step's result."""
-    return [step._run() if step._run is not None else None for step in plan.steps]
+    """Run every step of ``plan`` in order; returns each step's result.
+
+    An error names the steps already written and those not run, so that no partial write
+    goes unreported (re-running the operation converges).
+    """
+    results: list[Any] = []
+    for index, step in enumerate(plan.steps):
+        try:
+            results.append(step._run() if step._run is not None else None)
+        except AksIdentityError as error:
+            done = tuple(str(s) for s in plan.steps[:index] if s.writes)
+            error.record_progress(done, tuple(str(s) for s in plan.steps[index:]))
+            raise
+    return results

@@ -54,8 +54,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     rate = run(args.requests, args.threads)
-    print(f"emulator: {rate:.0f} requests/s "
-          f"({args.requests} identity GETs, {args.threads} client thread(s), HTTPS keep-alive)")
+    print(
+        f"emulator: {rate:.0f} requests/s "
+        f"({args.requests} identity GETs, {args.threads} client thread(s), HTTPS keep-alive)"
+    )
 
 
 if __name__ == "__main__":

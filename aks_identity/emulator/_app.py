@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import logging
 import socket
 import uuid
 from collections.abc import Iterable
@@ -24,6 +25,8 @@ from ._routes import Context, Reply, match
 from ._state import State
 
 __all__ = ["ROUTE_MODULES", "App"]
+
+_log = logging.getLogger("aks_identity.emulator")
 
 ROUTE_MODULES = (
     "_subscriptions",
@@ -92,6 +95,10 @@ class App:
             except _Dropped:
                 self._log(request, None, caller, fault)
                 raise
+            except Exception:
+                _log.exception("emulator error on %s %s", request.method, request.path)
+                code = "InternalServerError"
+                reply = Reply(500, {"error": {"code": code, "message": "Emulator error."}})
             finally:
                 state.operations.doom_next = False
             self._log(request, reply.status, caller, fault, code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import ssl
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import trustme
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 __all__ = ["HttpsServer"]
 
@@ -21,27 +22,80 @@ HOST = "127.0.0.1"
 class _Handler(WSGIRequestHandler):
     """HTTP/1.1 with keep-alive; no access log (paths would be noise, tokens never logged).
 
-    werkzeug's development handler always answers ``Connection: close`` because an application
-    may leave a request body unread; the emulator's app always reads it, so connections are
-    kept open (a TLS handshake per request would cost more than the request itself).
+    werkzeug's development handler closes every connection (it cannot know whether the
+    application read the request body). The emulator's app always reads it and always sends
+    ``Content-Length``, so this handler keeps connections open: a TLS handshake per request
+    would cost more than serving the request.
     """
 
     protocol_version = "HTTP/1.1"
-    timeout = 60
-
-    def send_header(self, keyword: str, value: str) -> None:
-        if keyword.lower() == "connection" and value.lower() == "close":
-            return
-        super().send_header(keyword, value)
+    timeout = 15
+    server: _Server
 
     def setup(self) -> None:
         super().setup()
+        self.server.track(self.connection)
         # Headers and body go out in separate writes: without this, Nagle's algorithm and the
         # client's delayed ACK add ~40 ms to every response.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def run_wsgi(self) -> None:
+        environ = self.make_environ()
+        started: list[Any] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            started[:] = [status, headers]
+            return None
+
+        try:
+            body = b"".join(self.server.app(environ, start_response))
+        except ConnectionError:  # the app dropped the connection (fault injection)
+            self.close_connection = True
+            return
+        status, headers = started
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def finish(self) -> None:
+        self.server.untrack(self.connection)
+        super().finish()
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+
+class _Server(ThreadedWSGIServer):
+    """Threaded server that can close its open keep-alive connections on stop."""
+
+    block_on_close = False
+
+    def __init__(self, port: int, app: Any, context: ssl.SSLContext) -> None:
+        super().__init__(HOST, port, app, handler=_Handler, ssl_context=context)
+        self._connections: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def track(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.add(connection)
+
+    def untrack(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        """Shut down every open client connection (idle keep-alive ones included)."""
+        with self._lock:
+            connections, self._connections = self._connections, set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class HttpsServer:
@@ -55,9 +109,7 @@ class HttpsServer:
         ca.cert_pem.write_to_path(self.ca_bundle)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         certificate.configure_cert(context)
-        self._server: BaseWSGIServer = make_server(
-            HOST, port, app, threaded=True, request_handler=_Handler, ssl_context=context
-        )
+        self._server = _Server(port, app, context)
         self.port: int = self._server.server_port
         self.url = f"https://{HOST}:{self.port}"
         self._thread: threading.Thread | None = None
@@ -87,5 +139,6 @@ class HttpsServer:
             self._server.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
+        self._server.close_connections()
         self._server.server_close()
         shutil.rmtree(self._dir, ignore_errors=True)

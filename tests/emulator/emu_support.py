@@ -65,8 +65,9 @@ class Clients:
     ) -> HttpResponse:
         """A request through the SDK pipeline (auth, TLS, retries) for wire-level checks."""
         params.setdefault("api-version", "2022-04-01")
-        request = HttpRequest(method, f"{self.emu.url}{path}", params=params, json=body,
-                              headers=headers)
+        request = HttpRequest(
+            method, f"{self.emu.url}{path}", params=params, json=body, headers=headers
+        )
         return self.resources.send_request(request)
 
     def group(self, name: str = "rg1") -> str:
@@ -82,7 +83,11 @@ class Clients:
         return f"{self.sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
 
     def assign(
-        self, scope: str, guid: str, principal_id: str, principal_type: str | None = None,
+        self,
+        scope: str,
+        guid: str,
+        principal_id: str,
+        principal_type: str | None = None,
         name: str | None = None,
     ) -> Any:
         properties: dict[str, Any] = {

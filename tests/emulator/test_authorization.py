@@ -76,14 +76,16 @@ def test_identical_put_is_200_and_changed_put_is_update_not_permitted(az: Client
     group = az.group()
     one, two = az.identity("id1"), az.identity("id2")
     name = str(uuid.uuid4())
-    body = {"properties": {"roleDefinitionId": az.definition(READER),
-                           "principalId": one.principal_id}}
+    body = {
+        "properties": {"roleDefinitionId": az.definition(READER), "principalId": one.principal_id}
+    }
     path = f"{group}/providers/Microsoft.Authorization/roleAssignments/{name}"
 
     first = az.raw("PUT", path, body)
     second = az.raw("PUT", path, body)
-    changed = az.raw("PUT", path, {"properties": {**body["properties"],
-                                                  "principalId": two.principal_id}})
+    changed = az.raw(
+        "PUT", path, {"properties": {**body["properties"], "principalId": two.principal_id}}
+    )
 
     assert (first.status_code, second.status_code, changed.status_code) == (201, 200, 400)
     assert changed.json()["error"]["code"] == "RoleAssignmentUpdateNotPermitted"
@@ -206,8 +208,7 @@ def layered(az: Clients) -> dict[str, str]:
     return {
         "sub": az.assign(az.sub, READER, pid, "ServicePrincipal").name,
         "group": az.assign(group, NETWORK_CONTRIBUTOR, pid, "ServicePrincipal").name,
-        "identity": az.assign(identity.id, MANAGED_IDENTITY_OPERATOR, pid,
-                              "ServicePrincipal").name,
+        "identity": az.assign(identity.id, MANAGED_IDENTITY_OPERATOR, pid, "ServicePrincipal").name,
         "other": az.assign(identity.id, READER, other.principal_id, "ServicePrincipal").name,
         "principal": pid,
         "identity_id": identity.id,
@@ -220,8 +221,9 @@ def _names(found: object) -> set[str]:
 
 
 def test_at_scope_includes_parents_not_children(az: Clients, layered: dict[str, str]) -> None:
-    at_group = _names(az.auth.role_assignments.list_for_scope(layered["group_id"],
-                                                              filter="atScope()"))
+    at_group = _names(
+        az.auth.role_assignments.list_for_scope(layered["group_id"], filter="atScope()")
+    )
 
     assert {layered["sub"], layered["group"]} <= at_group
     assert layered["identity"] not in at_group
@@ -235,11 +237,17 @@ def test_without_filter_children_are_included(az: Clients, layered: dict[str, st
 
 def test_filter_by_principal(az: Clients, layered: dict[str, str]) -> None:
     pid = layered["principal"]
-    assigned = _names(az.auth.role_assignments.list_for_scope(
-        layered["identity_id"], filter=f"assignedTo('{pid}')"))
+    assigned = _names(
+        az.auth.role_assignments.list_for_scope(
+            layered["identity_id"], filter=f"assignedTo('{pid}')"
+        )
+    )
     by_id = _names(az.auth.role_assignments.list_for_subscription(filter=f"principalId eq '{pid}'"))
-    both = _names(az.auth.role_assignments.list_for_scope(
-        layered["group_id"], filter=f"atScope() and assignedTo('{pid}')"))
+    both = _names(
+        az.auth.role_assignments.list_for_scope(
+            layered["group_id"], filter=f"atScope() and assignedTo('{pid}')"
+        )
+    )
 
     assert assigned == {layered["sub"], layered["group"], layered["identity"]}
     assert by_id == assigned

@@ -56,21 +56,40 @@ def test_full_type(rid: str, expected: str | None) -> None:
     ("method", "path", "expected"),
     [
         ("GET", SUB, ("Microsoft.Resources/subscriptions/read", SUB)),
-        ("GET", f"{SUB}/resourcegroups", ("Microsoft.Resources/subscriptions/resourceGroups/read",
-                                          SUB)),
+        (
+            "GET",
+            f"{SUB}/resourcegroups",
+            ("Microsoft.Resources/subscriptions/resourceGroups/read", SUB),
+        ),
         ("PUT", RG, ("Microsoft.Resources/subscriptions/resourceGroups/write", RG)),
         ("DELETE", RG, ("Microsoft.Resources/subscriptions/resourceGroups/delete", RG)),
-        ("PUT", f"{VNET}/subnets/s", ("Microsoft.Network/virtualNetworks/subnets/write",
-                                      f"{VNET}/subnets/s")),
-        ("GET", f"{RG}/providers/Microsoft.Network/virtualNetworks",
-         ("Microsoft.Network/virtualNetworks/read", f"{RG}/providers/Microsoft.Network")),
-        ("POST", f"{RG}/providers/Microsoft.ContainerService/managedClusters/c/agentPools/p/"
-                 "upgradeNodeImageVersion",
-         ("Microsoft.ContainerService/managedClusters/agentPools/upgradeNodeImageVersion/action",
-          f"{RG}/providers/Microsoft.ContainerService/managedClusters/c/agentPools/p")),
-        ("PUT", f"{VNET}/providers/Microsoft.Authorization/roleAssignments/n",
-         ("Microsoft.Authorization/roleAssignments/write",
-          f"{VNET}/providers/Microsoft.Authorization/roleAssignments/n")),
+        (
+            "PUT",
+            f"{VNET}/subnets/s",
+            ("Microsoft.Network/virtualNetworks/subnets/write", f"{VNET}/subnets/s"),
+        ),
+        (
+            "GET",
+            f"{RG}/providers/Microsoft.Network/virtualNetworks",
+            ("Microsoft.Network/virtualNetworks/read", f"{RG}/providers/Microsoft.Network"),
+        ),
+        (
+            "POST",
+            f"{RG}/providers/Microsoft.ContainerService/managedClusters/c/agentPools/p/"
+            "upgradeNodeImageVersion",
+            (
+                "Microsoft.ContainerService/managedClusters/agentPools/upgradeNodeImageVersion/action",
+                f"{RG}/providers/Microsoft.ContainerService/managedClusters/c/agentPools/p",
+            ),
+        ),
+        (
+            "PUT",
+            f"{VNET}/providers/Microsoft.Authorization/roleAssignments/n",
+            (
+                "Microsoft.Authorization/roleAssignments/write",
+                f"{VNET}/providers/Microsoft.Authorization/roleAssignments/n",
+            ),
+        ),
         ("GET", f"{SUB}/providers/Microsoft.ContainerService/locations/w/operations/o", None),
         ("GET", f"{RG}/providers/Microsoft.Authorization/permissions", None),
         ("GET", "/subscriptions", None),
@@ -188,20 +207,26 @@ def test_reset_keeps_identity_of_the_subscription_and_caller() -> None:
     emu.reset()
 
     assert (emu.subscription_id, emu.tenant_id, emu.caller_id) == before
-    assert emu.state.resources.get(f"/subscriptions/{emu.subscription_id}/resourceGroups/rg1") \
-        is None
+    assert (
+        emu.state.resources.get(f"/subscriptions/{emu.subscription_id}/resourceGroups/rg1") is None
+    )
     assert emu.state.extensions == {}
     assert emu.state.config.page_size == 100
-    assert emu.check_access(emu.caller_id, "Microsoft.Anything/write", f"/subscriptions/"
-                            f"{emu.subscription_id}/resourceGroups/x")
+    assert emu.check_access(
+        emu.caller_id,
+        "Microsoft.Anything/write",
+        f"/subscriptions/{emu.subscription_id}/resourceGroups/x",
+    )
 
 
 def test_same_seed_same_subscription_and_principals() -> None:
     one, two = Emulator(seed=9), Emulator(seed=9)
 
     assert one.subscription_id == two.subscription_id
-    assert (one.state.directory.add_principal(display_name="p").object_id
-            == two.state.directory.add_principal(display_name="p").object_id)
+    assert (
+        one.state.directory.add_principal(display_name="p").object_id
+        == two.state.directory.add_principal(display_name="p").object_id
+    )
 
 
 def test_emulator_is_not_reachable_before_start() -> None:

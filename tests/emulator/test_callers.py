@@ -93,9 +93,7 @@ def test_a_reader_reads_but_cannot_write(emu: Emulator, az: Clients) -> None:
 def test_a_group_contributor_is_limited_to_its_group(emu: Emulator, az: Clients) -> None:
     group = az.group("rg1")
     az.group("rg2")
-    contributor = Clients.connect(
-        emu, emu.create_caller("dev", role="Contributor", scope=group)
-    )
+    contributor = Clients.connect(emu, emu.create_caller("dev", role="Contributor", scope=group))
 
     contributor.identity("id1", "rg1")
     with pytest.raises(HttpResponseError) as elsewhere:
@@ -128,8 +126,12 @@ def test_check_access_sees_only_assignments_in_force(emu: Emulator, az: Clients)
     az.group()
     identity = az.identity()
     action = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
-    az.assign(identity.id, "f1a07417-d97a-45cb-824c-7a7467783830", identity.principal_id,
-              "ServicePrincipal")
+    az.assign(
+        identity.id,
+        "f1a07417-d97a-45cb-824c-7a7467783830",
+        identity.principal_id,
+        "ServicePrincipal",
+    )
 
     before = emu.check_access(identity.principal_id, action, identity.id)
     emu.clock.advance(299)

@@ -83,9 +83,13 @@ def test_role_assignment_create_get_list_delete_match_spec(az: Clients, emu: Emu
     scope, identity = _assignment_scope(az, emu)
     name = "05c5a614-a7d6-4502-b150-c2fb455033ff"
     path = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
-    body = {"properties": {"roleDefinitionId": az.definition(MANAGED_IDENTITY_OPERATOR),
-                           "principalId": identity.principal_id,
-                           "principalType": "ServicePrincipal"}}
+    body = {
+        "properties": {
+            "roleDefinitionId": az.definition(MANAGED_IDENTITY_OPERATOR),
+            "principalId": identity.principal_id,
+            "principalType": "ServicePrincipal",
+        }
+    }
 
     created, again = az.raw("PUT", path, body), az.raw("PUT", path, body)
     got = az.raw("GET", path)
@@ -109,8 +113,10 @@ def test_role_assignment_create_get_list_delete_match_spec(az: Clients, emu: Emu
 def test_role_definition_matches_spec(az: Clients) -> None:
     example = spec_example("authorization/GetRoleDefinitionByName.json")
 
-    got = az.raw("GET", f"{az.sub}/providers/Microsoft.Authorization/roleDefinitions/"
-                        f"{MANAGED_IDENTITY_OPERATOR}")
+    got = az.raw(
+        "GET",
+        f"{az.sub}/providers/Microsoft.Authorization/roleDefinitions/{MANAGED_IDENTITY_OPERATOR}",
+    )
 
     assert got.status_code == 200
     assert shape_gaps(example["responses"]["200"]["body"], got.json()) == []
@@ -126,7 +132,10 @@ def test_recorded_group_and_identity_replies(az: Clients, name: str) -> None:
     for interaction in _core(name):
         path = _replay_path(az, interaction["path"])
         is_group = path.lower().endswith("/resourcegroups/rg1")
-        is_identity = f"/{IDENTITY_TYPE}/".lower() in path.lower() and "/providers/Microsoft.Authorization" not in path
+        is_identity = (
+            f"/{IDENTITY_TYPE}/".lower() in path.lower()
+            and "/providers/Microsoft.Authorization" not in path
+        )
         if not (is_group or is_identity):
             continue
         if is_group:
@@ -134,9 +143,15 @@ def test_recorded_group_and_identity_replies(az: Clients, name: str) -> None:
         body = interaction["body"]
         if interaction["method"] == "PUT":
             body = {"location": body["location"]}
-        api = "2015-08-31-preview" if "clientSecretUrl" in str(interaction["body"]) else "2023-01-31"
-        answer = az.raw(interaction["method"], path, body if interaction["method"] == "PUT" else None,
-                        **{"api-version": api})
+        api = (
+            "2015-08-31-preview" if "clientSecretUrl" in str(interaction["body"]) else "2023-01-31"
+        )
+        answer = az.raw(
+            interaction["method"],
+            path,
+            body if interaction["method"] == "PUT" else None,
+            **{"api-version": api},
+        )
         assert answer.status_code == interaction["status"], path
         assert shape_gaps(_untagged(interaction["body"]), answer.json()) == [], path
         if "location" in interaction["headers"]:
@@ -159,8 +174,12 @@ def test_recorded_role_assignment_flow(az: Clients, emu: Emulator) -> None:
         body = None
         if interaction["method"] == "PUT":
             emu.clock.advance(15)
-            body = {"properties": {"roleDefinitionId": az.definition(MANAGED_IDENTITY_OPERATOR),
-                                   "principalId": kubelet.principal_id}}
+            body = {
+                "properties": {
+                    "roleDefinitionId": az.definition(MANAGED_IDENTITY_OPERATOR),
+                    "principalId": kubelet.principal_id,
+                }
+            }
         params = {}
         if path.endswith("roleDefinitions"):
             params["$filter"] = "roleName eq 'Managed Identity Operator'"
@@ -192,10 +211,13 @@ def test_common_headers_and_content_type(az: Clients) -> None:
     [
         ("/resourcegroups/nope", 404, "ResourceGroupNotFound"),
         (f"/resourceGroups/rg1/providers/{IDENTITY_TYPE}/nope", 404, "ResourceNotFound"),
-        ("/providers/Microsoft.Authorization/roleAssignments/"
-         "00000000-0000-0000-0000-000000000001", 404, "RoleAssignmentNotFound"),
-        ("/resourceGroups/rg1/providers/Microsoft.Nothing/things/x", 404,
-         "ResourceNotFound"),
+        (
+            "/providers/Microsoft.Authorization/roleAssignments/"
+            "00000000-0000-0000-0000-000000000001",
+            404,
+            "RoleAssignmentNotFound",
+        ),
+        ("/resourceGroups/rg1/providers/Microsoft.Nothing/things/x", 404, "ResourceNotFound"),
     ],
 )
 def test_error_bodies_are_arm_envelopes(az: Clients, path: str, status: int, code: str) -> None:

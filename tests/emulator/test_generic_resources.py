@@ -11,8 +11,10 @@ from aks_identity.emulator import Emulator
 SCOPES = {
     "key vault": ("Microsoft.KeyVault/vaults/kv1", "2023-07-01"),
     "registry": ("Microsoft.ContainerRegistry/registries/acr1", "2023-07-01"),
-    "private DNS zone": ("Microsoft.Network/privateDnsZones/privatelink.westus2.azmk8s.io",
-                         "2020-06-01"),
+    "private DNS zone": (
+        "Microsoft.Network/privateDnsZones/privatelink.westus2.azmk8s.io",
+        "2020-06-01",
+    ),
     "virtual network": ("Microsoft.Network/virtualNetworks/vnet1", "2023-09-01"),
 }
 
@@ -62,7 +64,8 @@ def test_nested_resource_needs_its_parent(az: Clients) -> None:
     group = az.group()
 
     response = az.raw(
-        "PUT", f"{group}/providers/Microsoft.Network/virtualNetworks/none/subnets/s1",
+        "PUT",
+        f"{group}/providers/Microsoft.Network/virtualNetworks/none/subnets/s1",
         {"properties": {}},
     )
 
@@ -106,8 +109,10 @@ def test_subnet_scope_and_inherited_grant(az: Clients, emu: Emulator) -> None:
 
 
 def test_put_resource_creates_the_group(emu: Emulator) -> None:
-    rid = (f"/subscriptions/{emu.subscription_id}/resourceGroups/auto/providers/"
-           "Microsoft.ContainerRegistry/registries/acr1")
+    rid = (
+        f"/subscriptions/{emu.subscription_id}/resourceGroups/auto/providers/"
+        "Microsoft.ContainerRegistry/registries/acr1"
+    )
 
     body = emu.put_resource(rid, {"sku": {"name": "Basic"}})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,11 +19,15 @@ __all__ = ["arm_emulator", "arm_emulator_session"]  # fixtures used below
 def test_arm_emulator_fixture_is_running_and_reset(arm_emulator: Emulator) -> None:
     arm_emulator.state.resources.ensure_resource_group("rg1", "westus2")
     client = ManagedServiceIdentityClient(
-        arm_emulator.credential(), arm_emulator.subscription_id,
-        base_url=arm_emulator.url, connection_verify=arm_emulator.ca_bundle,
+        arm_emulator.credential(),
+        arm_emulator.subscription_id,
+        base_url=arm_emulator.url,
+        connection_verify=arm_emulator.ca_bundle,
     )
 
-    created = client.user_assigned_identities.create_or_update("rg1", "id1", {"location": "westus2"})
+    created = client.user_assigned_identities.create_or_update(
+        "rg1", "id1", {"location": "westus2"}
+    )
 
     assert created.principal_id
     assert len(arm_emulator.requests) == 1
@@ -30,10 +35,13 @@ def test_arm_emulator_fixture_is_running_and_reset(arm_emulator: Emulator) -> No
 
 def test_arm_emulator_fixture_starts_clean(arm_emulator: Emulator) -> None:
     assert len(arm_emulator.requests) == 0
-    assert arm_emulator.state.identities.get(
-        f"/subscriptions/{arm_emulator.subscription_id}/resourceGroups/rg1/providers/"
-        "Microsoft.ManagedIdentity/userAssignedIdentities/id1"
-    ) is None
+    assert (
+        arm_emulator.state.identities.get(
+            f"/subscriptions/{arm_emulator.subscription_id}/resourceGroups/rg1/providers/"
+            "Microsoft.ManagedIdentity/userAssignedIdentities/id1"
+        )
+        is None
+    )
 
 
 def test_standalone_prints_how_to_connect_and_serves() -> None:
@@ -53,8 +61,10 @@ def test_standalone_prints_how_to_connect_and_serves() -> None:
             for key, _, value in (line.partition(":") for line in lines[1:6])
         }
         client = ManagedServiceIdentityClient(
-            TokenFileCredential(info["token file"]), info["subscription"],
-            base_url=info["URL"], connection_verify=info["CA bundle"],
+            TokenFileCredential(info["token file"]),
+            info["subscription"],
+            base_url=info["URL"],
+            connection_verify=info["CA bundle"],
         )
 
         listed = list(client.user_assigned_identities.list_by_subscription())
@@ -67,3 +77,22 @@ def test_standalone_prints_how_to_connect_and_serves() -> None:
         process.terminate()
         process.wait(timeout=10)
     assert not Path(info["CA bundle"]).exists()
+
+
+def test_stop_is_prompt_with_idle_keep_alive_connections() -> None:
+    emu = Emulator().start()
+    client = ManagedServiceIdentityClient(
+        emu.credential(), emu.subscription_id, base_url=emu.url, connection_verify=emu.ca_bundle
+    )
+    before = set(threading.enumerate())
+    list(client.user_assigned_identities.list_by_subscription())  # leaves a pooled connection
+    handlers = set(threading.enumerate()) - before
+    started = time.monotonic()
+
+    emu.stop()
+    for thread in handlers:
+        thread.join(timeout=2)
+
+    assert handlers
+    assert time.monotonic() - started < 2
+    assert not any(t.is_alive() for t in handlers)
