@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--recordings",
         type=Path,
-        default=Path(__file__).resolve().parents[2] / "shared" / "arm-samples" / "cli-recordings",
+        default=Path(__file__).resolve().parents[1] / "tests" / "arm_samples" / "cli-recordings",
     )
     args = parser.parse_args(argv)
     rows = measure(args)

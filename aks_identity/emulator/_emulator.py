@@ -7,6 +7,8 @@ import secrets
 from types import TracebackType
 from typing import Any, Literal
 
+from aks_identity._roles import get_role
+
 from ._aks import AksEmulatorMixin
 from ._app import App
 from ._clock import Clock, RealClock, VirtualClock
@@ -210,8 +212,6 @@ class Emulator(AksEmulatorMixin):
         principal_type: str = "ServicePrincipal",
     ) -> dict[str, Any]:
         """Assign a role directly (no ARM checks); in force now or after the propagation delay."""
-        from aks_identity._roles import get_role
-
         guid = get_role(role).guid
         with self.state.lock:
             return self.state.rbac.assign(

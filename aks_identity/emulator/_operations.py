@@ -125,15 +125,18 @@ class Operations:
     def retry_headers(self, operation: Operation) -> dict[str, str]:
         """How long a poller should wait before polling again.
 
-        Real clock: ``Retry-After`` with the real seconds left (1 to 10). Virtual clock:
+        Real clock: ``Retry-After`` with the real seconds left (at most 10), or
+        ``x-ms-retry-after-ms`` under a second (fast time scales). Virtual clock:
         ``x-ms-retry-after-ms: 1``, which azure-core honours (a ``Retry-After: 0`` would make it
         fall back to its 30-second default and wait in real time).
         """
         if self._clock.virtual:
             return {"x-ms-retry-after-ms": "1"}
         remaining = max(0.0, operation.end_time - self._clock.now())
-        scale = float(getattr(self._clock, "time_scale", 1.0))
-        return {"Retry-After": str(max(1, min(10, math.ceil(remaining / scale))))}
+        real = remaining / float(getattr(self._clock, "time_scale", 1.0))
+        if real < 1:
+            return {"x-ms-retry-after-ms": str(max(1, math.ceil(real * 1000)))}
+        return {"Retry-After": str(min(10, math.ceil(real)))}
 
     def status_url(
         self,

@@ -15,7 +15,7 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 
 from aks_identity.emulator import Emulator
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "arm-samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "arm_samples"  # copy of ../shared/arm-samples
 LOCATION = "westus2"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"

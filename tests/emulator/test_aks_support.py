@@ -21,7 +21,7 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from aks_identity.emulator import Emulator
 from aks_identity.emulator._config import Delay
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "arm-samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "arm_samples"  # copy of ../shared/arm-samples
 LOCATION = "westus2"
 RG = "rg1"
 API_VERSION = "2026-08-01"

@@ -240,3 +240,18 @@ def test_emulator_is_not_reachable_before_start() -> None:
 def test_bad_clock_is_refused() -> None:
     with pytest.raises(ValueError, match="clock"):
         Emulator(clock="sundial")  # type: ignore[arg-type]
+
+
+def test_create_service_principal_replicates_like_any_principal() -> None:
+    emu = Emulator(replication_delay=60)
+
+    client_id, secret = emu.create_service_principal("legacy")
+    principal = emu.state.directory.find_by_client_id(client_id)
+    ready_id, _ = emu.create_service_principal("ready", replicated=True)
+
+    assert principal is not None and secret
+    assert not emu.state.directory.is_replicated(principal.object_id)
+    emu.clock.advance(60)
+    assert emu.state.directory.is_replicated(principal.object_id)
+    ready = emu.state.directory.find_by_client_id(ready_id)
+    assert ready is not None and emu.state.directory.is_replicated(ready.object_id)

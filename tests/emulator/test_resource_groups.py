@@ -136,3 +136,25 @@ def test_missing_api_version_is_400(az: Clients) -> None:
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "MissingApiVersionParameter"
+
+
+def test_malformed_json_is_invalid_request_content(az: Clients) -> None:
+    request = HttpRequest(
+        "PUT",
+        f"{az.emu.url}{az.sub}/resourcegroups/rg1",
+        params={"api-version": "2021-04-01"},
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
+
+    response = az.resources.send_request(request)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "InvalidRequestContent"
+
+
+def test_unsupported_method_is_405(az: Clients) -> None:
+    response = az.raw("POST", f"{az.sub}/resourcegroups/rg1")
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "MethodNotAllowed"
