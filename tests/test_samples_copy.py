@@ -11,7 +11,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "arm-samples"
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_copy_holds_the_samples() -> None:
