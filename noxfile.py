@@ -42,3 +42,10 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     for script in ("emulator_rps.py", "flow_requests.py", "propagation.py"):
         session.run("python", f"benchmarks/{script}", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Run every ```python example of docs/ against the emulator."""
+    session.install("-e", ".[docs]")
+    session.run("python", "-m", "pytest", "tests/test_docs.py", *session.posargs)

@@ -623,7 +623,8 @@ class IdentityUse:
 
     def __repr__(self) -> str:
         who = self.resource_id.name if self.resource_id else _short(self.object_id)
-        return f"<IdentityUse {self.use}: {self.kind} {who} ({len(self.role_assignments)} grants)>"
+        count = len(self.role_assignments)
+        return f"<IdentityUse {self.use}: {self.kind} {who} ({count} grant{'s' * (count != 1)})>"
 
     def _repr_html_(self) -> str:
         from aks_identity._notebook import inventory_html
