@@ -286,7 +286,7 @@ class Flows:
             self._wait_terminal(rid)  # an earlier run's operation is still going: let it end
             existing = self._find_cluster(rid)
         if existing is not None:
-            self._check_existing(existing, control, control_identity)
+            self._check_existing(existing, control, control_identity, kubelet)
 
         spec = ClusterSpec(
             location=region,
@@ -419,7 +419,11 @@ class Flows:
         return self._result(execute(plan), rid)
 
     def _check_existing(
-        self, existing: Cluster, control: IdentityType, identity: ManagedIdentity | None
+        self,
+        existing: Cluster,
+        control: IdentityType,
+        identity: ManagedIdentity | None,
+        kubelet: ManagedIdentity | None,
     ) -> None:
         same = existing.identity_type is control and (
             identity is None or identity.id in existing.identity.user_assigned
@@ -428,6 +432,16 @@ class Flows:
             raise ConflictError(
                 f"cluster {existing.name} already exists with a {existing.identity_type.value} "
                 "identity: change it with use_identity() / enable_managed_identity() instead",
+                code="ClusterExists",
+                status=409,
+                resource_id=str(existing.id),
+            )
+        current = existing.kubelet_identity
+        if kubelet is not None and (current is None or current.resource_id != kubelet.id):
+            raise ConflictError(
+                f"cluster {existing.name} already exists with kubelet identity "
+                f"{current.name if current else 'none'}: change it with "
+                "use_kubelet_identity() instead",
                 code="ClusterExists",
                 status=409,
                 resource_id=str(existing.id),

@@ -100,6 +100,10 @@ def _message(error: HttpResponseError) -> str:
     return str(error.reason or error.message or "request failed")
 
 
+_OPERATION_INTERNAL = {"internaloperationerror", "internalservererror"}
+"""Codes of operations that failed inside Azure for no reason of the caller's."""
+
+
 def translate(error: AzureError, *, doing: str, resource_id: str | None = None) -> AksIdentityError:
     """The domain error for an SDK error raised while ``doing`` something."""
     if isinstance(error, ClientAuthenticationError) and error.status_code is None:
@@ -116,6 +120,12 @@ def translate(error: AzureError, *, doing: str, resource_id: str | None = None) 
         text = f"{doing} failed: {_message(error)}" + (f" {advice}" if advice else "")
         kwargs = {"code": code, "status": status, "resource_id": resource_id}
         cls: type[AksIdentityError]
+        if status < 400:  # a long-running operation that ended Failed (the poll itself was OK)
+            kwargs["status"] = None
+            text = f"{doing} failed: the operation ended Failed in Azure: {_message(error)}"
+            if key in _OPERATION_INTERNAL:
+                return TransientError(text + " Re-run; the operation converges.", **kwargs)  # type: ignore[arg-type]
+            return AksIdentityError(text, **kwargs)  # type: ignore[arg-type]
         if key in _NOT_FOUND or status == 404:
             cls = NotFoundError
         elif key in _AUTHORIZATION or status in (401, 403):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aks_identity._roles import get_role
 
@@ -21,6 +20,9 @@ from ._rbac import definition_id
 from ._server import HttpsServer
 from ._state import State
 from ._tokens import EmulatorCredential
+
+if TYPE_CHECKING:
+    from aks_identity import Azure
 
 __all__ = ["Emulator"]
 
@@ -150,16 +152,17 @@ class Emulator(AksEmulatorMixin):
         """A TokenCredential for ``principal_id`` (object ID; default: the Owner caller)."""
         return EmulatorCredential(self.state.tokens, principal_id or self.state.caller_id)
 
-    def azure(self, **retry: Any) -> Any:
+    def azure(self, **retry: Any) -> Azure:
         """An ``aks_identity.Azure`` wired to this emulator; every wait runs on its clock.
 
         Keyword arguments go to the ``RetryPolicy`` (e.g. ``total=600``).
         """
-        package = importlib.import_module("aks_identity")
+        from aks_identity import Azure, RetryPolicy  # the library imports the emulator lazily too
+
         retry.setdefault("progress", False)
         retry.setdefault("seed", self.state.seed)
-        policy = package.RetryPolicy(clock=self.clock.now, sleep=self.clock.sleep, **retry)
-        return package.Azure(
+        policy = RetryPolicy(clock=self.clock.now, sleep=self.clock.sleep, **retry)
+        return Azure(
             self.credential(),
             self.subscription_id,
             base_url=self.url,
