@@ -20,7 +20,7 @@ from aks_identity import AksIdentityWarning
 from aks_identity.emulator import Emulator
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = sorted(DOCS.glob("*.md"))
+PAGES = [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]
 EXECUTED = "python"
 NOT_EXECUTED = "python-azure"
 _FENCE = re.compile(r"^```(\S*)\s*$")

@@ -26,8 +26,26 @@ def arm_emulator_session() -> Iterator[Emulator]:
         yield emulator
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "arm_emulator(**settings): a dedicated emulator for this test, e.g. "
+        "@pytest.mark.arm_emulator(propagation_delay=300, replication_delay=30)",
+    )
+
+
 @pytest.fixture
-def arm_emulator(arm_emulator_session: Emulator) -> Emulator:
-    """A freshly reset emulator: no resources, no faults, an empty request log."""
-    arm_emulator_session.reset()
-    return arm_emulator_session
+def arm_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """A freshly reset emulator: no resources, no faults, an empty request log.
+
+    Tests marked ``@pytest.mark.arm_emulator(**settings)`` get a dedicated emulator built
+    with those ``Emulator`` settings (delays, seed, page size, ...); the others share one.
+    """
+    marker = request.node.get_closest_marker("arm_emulator")
+    if marker is not None:
+        with Emulator(**marker.kwargs) as dedicated:
+            yield dedicated
+        return
+    shared: Emulator = request.getfixturevalue("arm_emulator_session")
+    shared.reset()
+    yield shared

@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from azure.mgmt.msi import ManagedServiceIdentityClient
 
 from aks_identity.emulator import Emulator, TokenFileCredential
@@ -42,6 +43,17 @@ def test_arm_emulator_fixture_starts_clean(arm_emulator: Emulator) -> None:
         )
         is None
     )
+
+
+@pytest.mark.arm_emulator(propagation_delay=300, seed=11)
+def test_arm_emulator_marker_gives_a_dedicated_configured_emulator(
+    arm_emulator: Emulator, arm_emulator_session: Emulator
+) -> None:
+    assert arm_emulator is not arm_emulator_session
+    scope = f"/subscriptions/{arm_emulator.subscription_id}"
+    assert arm_emulator.state.config.propagation_delay.sample(arm_emulator.state.rng) == 300
+    assert arm_emulator_session.state.config.propagation_delay.sample(arm_emulator.state.rng) == 0
+    assert arm_emulator.check_access(arm_emulator.caller_id, "Microsoft.Resources/read", scope)
 
 
 def test_standalone_prints_how_to_connect_and_serves() -> None:
