@@ -7,6 +7,7 @@ mutating method returns the refreshed object (or a :class:`~aks_identity.Plan` w
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, overload
@@ -87,15 +88,15 @@ class ResourceGroup:
         return None
 
 
-class _Grantee:
+class _Grantee(abc.ABC):
     """Mixin: a principal that can be granted roles."""
 
     _azure: Azure
 
     @property
+    @abc.abstractmethod
     def principal(self) -> Principal:
         """The Entra principal to grant roles to."""
-        raise NotImplementedError
 
     @overload
     def grant(
