@@ -119,6 +119,16 @@ def plan_write(
     changed = existing is None
     if requested and (current is None or requested.lower() != current.lower()):
         kubelet_id, custom, changed = requested, True, True
+    elif requested and runtime is not None and runtime.kubelet_custom:
+        # After a failed kubelet switch the stored body already names the new identity, but
+        # the nodes still run the old one: the re-run switches (and reimages) for real.
+        in_use = {
+            label.lower()
+            for label in runtime.kubelet.values()
+            if not label.lower().startswith("serviceprincipal:")
+        }
+        if in_use and in_use != {requested.lower()}:
+            kubelet_id, custom, changed = requested, True, True
     if custom and control_plane.kind != USER_ASSIGNED:
         raise AksError(
             400,

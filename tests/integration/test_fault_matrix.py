@@ -99,8 +99,7 @@ class World:
     def reimaged(self, cluster: Cluster, reason: str) -> None:
         """The nodes were reimaged exactly once: a re-run adds no downtime."""
         reimages = [r.reason for r in self.emu.node_reimages(str(cluster.id))]
-        # Emulator gap (reported): the re-run of a failed kubelet switch records no reimage.
-        assert reimages == [reason] or (self.fault == "lro_failed" and reimages == [])
+        assert reimages == [reason]
 
     def settled(self, result: Any, kind: IdentityType, principal: str | None = None) -> Cluster:
         """The cluster as ARM has it: Succeeded, ``kind``, the result of the operation."""
