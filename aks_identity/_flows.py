@@ -812,14 +812,20 @@ class Flows:
 
     # -- registries -------------------------------------------------------------------------
 
+    def _registry_and_kubelet(
+        self, cluster: Cluster, registry_id: str | ResourceId
+    ) -> tuple[ResourceId, Principal]:
+        """The registry (validated) and the kubelet's principal that pulls from it."""
+        registry = ResourceId.parse(registry_id).expect(
+            ResourceKind.CONTAINER_REGISTRY, what="registry_id"
+        )
+        return registry, self._kubelet_principal(cluster)
+
     def attach_acr(
         self, cluster: Cluster, registry_id: str | ResourceId, *, dry_run: bool
     ) -> RoleAssignment | Plan:
         """AcrPull for the kubelet identity on a registry."""
-        registry = ResourceId.parse(registry_id).expect(
-            ResourceKind.CONTAINER_REGISTRY, what="registry_id"
-        )
-        principal = self._kubelet_principal(cluster)
+        registry, principal = self._registry_and_kubelet(cluster, registry_id)
         return self._azure._grants.grant(
             principal, _ACR_PULL, registry, dry_run=dry_run, known_to_exist=True
         )
@@ -828,10 +834,7 @@ class Flows:
         self, cluster: Cluster, registry_id: str | ResourceId, *, dry_run: bool
     ) -> Plan | None:
         """Remove the kubelet identity's AcrPull assignments on a registry."""
-        registry = ResourceId.parse(registry_id).expect(
-            ResourceKind.CONTAINER_REGISTRY, what="registry_id"
-        )
-        principal = self._kubelet_principal(cluster)
+        registry, principal = self._registry_and_kubelet(cluster, registry_id)
         acr_pull = get_role(_ACR_PULL)
         builder = PlanBuilder(f"detach registry {registry.name} from {cluster.name}", registry)
         for assignment in self._azure.role_assignments(principal=principal, scope=registry):

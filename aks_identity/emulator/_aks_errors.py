@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._aks_shapes import ClusterRef
-from ._errors import ArmError
+from ._errors import ArmError, resource_not_found
 
 
 class AksError(ArmError):
@@ -21,26 +21,17 @@ class AksError(ArmError):
         return {"code": self.code, "details": None, "message": self.message, "subcode": ""}
 
 
+_CLUSTERS = "Microsoft.ContainerService/managedClusters"
+
+
 def cluster_not_found(ref: ClusterRef) -> ArmError:
     """404 for a cluster that does not exist, as ARM words it."""
-    return ArmError(
-        404,
-        "ResourceNotFound",
-        f"The Resource 'Microsoft.ContainerService/managedClusters/{ref.name}' under resource "
-        f"group '{ref.resource_group}' was not found. For more details please go to "
-        "https://aka.ms/ARMResourceNotFoundFix",
-    )
+    return resource_not_found(_CLUSTERS, ref.name, ref.resource_group)
 
 
 def pool_not_found(ref: ClusterRef, pool: str) -> ArmError:
     """404 for an agent pool that does not exist."""
-    return ArmError(
-        404,
-        "ResourceNotFound",
-        f"The Resource 'Microsoft.ContainerService/managedClusters/{ref.name}/agentPools/{pool}' "
-        f"under resource group '{ref.resource_group}' was not found. For more details please go "
-        "to https://aka.ms/ARMResourceNotFoundFix",
-    )
+    return resource_not_found(_CLUSTERS, f"{ref.name}/agentPools/{pool}", ref.resource_group)
 
 
 def operation_not_allowed(ref: ClusterRef, kind: str) -> AksError:
