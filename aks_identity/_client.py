@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, overload
 
 from aks_identity._azure import Arm, endpoints
 from aks_identity._errors import NotFoundError, ValidationError
-from aks_identity._flows import Flows
+from aks_identity._flows import Operations
 from aks_identity._grants import Grants
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import NetworkProfile, Principal, ServicePrincipal
@@ -61,7 +61,7 @@ class Azure:
             policy=retry,
         )
         self._grants = Grants(self)
-        self._flows = Flows(self)
+        self._ops = Operations(self, self._arm, self._grants)
 
     @classmethod
     def from_environment(
@@ -337,9 +337,10 @@ class Azure:
         attach_acr: Sequence[str | ResourceId] = (),
         grant_kubelet_operator: bool = True,
         grant_subnet: bool = True,
+        grant_addons: bool = True,
         node_count: int = 1,
         kubernetes_version: str | None = None,
-        addons: Sequence[str] = (),
+        addons: Sequence[str] | Mapping[str, Mapping[str, str]] = (),
         enable_oidc_issuer: bool = False,
         enable_workload_identity: bool = False,
         tags: dict[str, str] | None = None,
@@ -360,9 +361,10 @@ class Azure:
         attach_acr: Sequence[str | ResourceId] = (),
         grant_kubelet_operator: bool = True,
         grant_subnet: bool = True,
+        grant_addons: bool = True,
         node_count: int = 1,
         kubernetes_version: str | None = None,
-        addons: Sequence[str] = (),
+        addons: Sequence[str] | Mapping[str, Mapping[str, str]] = (),
         enable_oidc_issuer: bool = False,
         enable_workload_identity: bool = False,
         tags: dict[str, str] | None = None,
@@ -382,9 +384,10 @@ class Azure:
         attach_acr: Sequence[str | ResourceId] = (),
         grant_kubelet_operator: bool = True,
         grant_subnet: bool = True,
+        grant_addons: bool = True,
         node_count: int = 1,
         kubernetes_version: str | None = None,
-        addons: Sequence[str] = (),
+        addons: Sequence[str] | Mapping[str, Mapping[str, str]] = (),
         enable_oidc_issuer: bool = False,
         enable_workload_identity: bool = False,
         tags: dict[str, str] | None = None,
@@ -397,9 +400,11 @@ class Azure:
         Operator on ``kubelet_identity`` for the control plane (``grant_kubelet_operator``),
         Network Contributor on ``network.subnet_id`` (``grant_subnet``: before the create for a
         user-assigned identity, right after it for a system-assigned one), AcrPull on each
-        ``attach_acr`` registry for the kubelet identity. Re-running converges.
+        ``attach_acr`` registry for the kubelet identity, and the add-ons' grants the Azure CLI
+        makes (``grant_addons``; ``addons`` is a list of names or a mapping of names to their
+        config). Re-running converges.
         """
-        return self._flows.create_cluster(
+        return self._ops.create_cluster(
             name,
             resource_group=resource_group,
             location=location,
@@ -411,6 +416,7 @@ class Azure:
             attach_acr=attach_acr,
             grant_kubelet_operator=grant_kubelet_operator,
             grant_subnet=grant_subnet,
+            grant_addons=grant_addons,
             node_count=node_count,
             kubernetes_version=kubernetes_version,
             addons=addons,
@@ -448,6 +454,7 @@ class Azure:
         name_or_id: str | ResourceId,
         *,
         resource_group: str | None = None,
+        keep_role_assignments: bool = False,
         dry_run: Literal[False] = False,
     ) -> None: ...
     @overload
@@ -456,6 +463,7 @@ class Azure:
         name_or_id: str | ResourceId,
         *,
         resource_group: str | None = None,
+        keep_role_assignments: bool = False,
         dry_run: Literal[True],
     ) -> Plan: ...
     def delete_cluster(
@@ -463,22 +471,20 @@ class Azure:
         name_or_id: str | ResourceId,
         *,
         resource_group: str | None = None,
+        keep_role_assignments: bool = False,
         dry_run: bool = False,
     ) -> Plan | None:
-        """Delete a cluster (and its node resource group); nothing happens when it is absent."""
+        """Delete a cluster (and its node resource group); nothing happens when it is absent.
+
+        First the role assignments held by the identities AKS made for the cluster (its
+        system-assigned identity, the kubelet and add-on identities in the node resource group)
+        are removed: AKS deletes those identities, and their assignments would stay behind as
+        orphans. ``keep_role_assignments=True`` skips that; the plan lists them.
+        """
         rid = self._cluster_id(name_or_id, resource_group)
-        builder = PlanBuilder(f"delete cluster {rid.name}", rid)
-        builder.step(
-            "delete",
-            f"DELETE managed cluster {rid.name}; wait for it to go",
-            lambda: self._ignore_missing(lambda: self._arm.delete_cluster(rid)),
-            target=rid,
+        return self._ops.delete_cluster(
+            rid, keep_role_assignments=keep_role_assignments, dry_run=dry_run
         )
-        plan = builder.plan()
-        if dry_run:
-            return plan
-        execute(plan)
-        return None
 
     # -- role assignments ------------------------------------------------------------------
 
@@ -513,10 +519,9 @@ class Azure:
     ) -> RoleAssignment | Plan:
         """Assign ``role`` to an explicit principal at ``scope`` (idempotent).
 
-        ARM checks that the principal exists (principalType is left to ARM), so a principal
-        that does not exist, or a client ID passed where the object ID belongs, fails fast
-        with NotFoundError. Grants to managed identities (``ManagedIdentity.grant``,
-        ``Cluster.grant``, ``KubeletIdentity.grant``) always send principalType instead.
+        ``principalType`` is sent (the principal's type), so ARM does not look the principal up
+        in Microsoft Entra ID and a freshly created principal never gets PrincipalNotFound.
+        ARM then does not check the object ID either: pass the object ID, not a client ID.
         """
         return self._grants.grant(
             principal, role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run

@@ -199,7 +199,7 @@ def walkthrough(
     with p.step(f"Resource group {resource_group}"):
         group = az.create_resource_group(resource_group, location=location)
         p.show("location", group.location)
-        scopes = _scopes(env, group.name, group.location, az._flows.tenant())
+        scopes = _scopes(env, group.name, group.location, az._ops.tenant())
         p.show("subnet", scopes.subnet.name)
         p.show("key vault", scopes.key_vault.name)
         p.show("registry", scopes.registry.name)

@@ -10,7 +10,7 @@ visible to the lookup) is answered with the existing assignment.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aks_identity._errors import AksIdentityError, ConflictError, NotFoundError
@@ -19,14 +19,14 @@ from aks_identity._model import Principal
 from aks_identity._objects import RoleAssignment
 from aks_identity._plan import Plan, PlanBuilder, PlannedGrant, execute
 from aks_identity._retry import on_codes, retry_transient, wait_until
-from aks_identity._roles import Role, get_role, role_guid_from_definition_id
+from aks_identity._roles import Role, action_matches, get_role, role_guid_from_definition_id
 from aks_identity._rules import check_role_assignment_scope
 from aks_identity._warnings import PropagationWarning
 
 if TYPE_CHECKING:
     from aks_identity._client import Azure
 
-__all__ = ["ASSIGNMENT_NAMESPACE", "Grants", "assignment_name"]
+__all__ = ["ASSIGNMENT_NAMESPACE", "Grants", "assignment_name", "is_ours", "role_covers"]
 
 ASSIGNMENT_NAMESPACE = uuid.UUID("7d0e6f0c-2b7a-5c1e-9a43-6b1f2d8e4a90")
 """Fixed namespace of aks_identity's deterministic role assignment names."""
@@ -36,6 +36,54 @@ def assignment_name(scope: str | ResourceId, principal_id: str, role_guid: str) 
     """The deterministic name of a role assignment (a UUID)."""
     key = "|".join((str(ResourceId.parse(scope)).lower(), principal_id.lower(), role_guid.lower()))
     return str(uuid.uuid5(ASSIGNMENT_NAMESPACE, key))
+
+
+def is_ours(assignment: RoleAssignment) -> bool:
+    """True if aks_identity made this assignment: its name is the deterministic one."""
+    return assignment.name.lower() == assignment_name(
+        assignment.scope, assignment.principal_id, assignment.role.guid
+    )
+
+
+# What AKS (or the workload) actually checks for each automatic grant: an assignment of a
+# role that permits these actions at the scope or above counts as the grant. Other roles
+# need every action and data action of the role itself.
+_NEEDED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    get_role("Managed Identity Operator").guid: (
+        ("Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",),
+        (),
+    ),
+    get_role("Network Contributor").guid: (
+        ("Microsoft.Network/virtualNetworks/subnets/join/action",),
+        (),
+    ),
+    get_role("AcrPull").guid: (("Microsoft.ContainerRegistry/registries/pull/read",), ()),
+}
+
+
+def needed_actions(role: Role) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(actions, data actions) a covering role must permit."""
+    return _NEEDED.get(role.guid, (role.actions, role.data_actions))
+
+
+def _grants_all(role: Role, actions: Sequence[str], data: bool) -> bool:
+    allowed, denied = (
+        (role.data_actions, role.not_data_actions) if data else (role.actions, role.not_actions)
+    )
+    return all(
+        any(action_matches(p, a) for p in allowed) and not any(action_matches(p, a) for p in denied)
+        for a in actions
+    )
+
+
+def role_covers(held: Role, wanted: Role) -> bool:
+    """True if ``held`` permits what ``wanted`` is needed for (the same role always does)."""
+    if held.guid == wanted.guid:
+        return True
+    actions, data_actions = needed_actions(wanted)
+    if not actions and not data_actions:
+        return False
+    return _grants_all(held, actions, False) and _grants_all(held, data_actions, True)
 
 
 def role_label(role: Role) -> str:
@@ -57,45 +105,6 @@ class Grants:
     def _subscription_scope(self) -> ResourceId:
         return ResourceId.parse(f"/subscriptions/{self._azure.subscription_id}")
 
-    # -- planning -------------------------------------------------------------------------
-
-    def add(
-        self,
-        builder: PlanBuilder,
-        principal: Principal | Callable[[], Principal],
-        role: str | Role,
-        scope: str | ResourceId,
-        *,
-        who: str,
-        reason: str,
-        skip_with: str | None = None,
-        known_to_exist: bool = True,
-        allow_broad_scope: bool = False,
-        results: list[RoleAssignment] | None = None,
-    ) -> None:
-        """Add a grant step to ``builder``; ``principal`` may be resolved only when it runs."""
-        resolved_role = get_role(role)
-        target = ResourceId.parse(scope)
-        check_role_assignment_scope(target, allow_broad_scope=allow_broad_scope)
-
-        def run() -> RoleAssignment:
-            who_now = principal() if callable(principal) else principal
-            assignment = self.ensure(who_now, resolved_role, target, known_to_exist=known_to_exist)
-            if results is not None:
-                results.append(assignment)
-            return assignment
-
-        builder.grant(
-            PlannedGrant(
-                role=role_label(resolved_role),
-                scope=target,
-                principal=who,
-                reason=reason,
-                skip_with=skip_with,
-            ),
-            run,
-        )
-
     def grant(
         self,
         principal: Principal,
@@ -106,60 +115,97 @@ class Grants:
         dry_run: bool = False,
         known_to_exist: bool = False,
     ) -> RoleAssignment | Plan:
-        """Assign ``role`` to ``principal`` at ``scope`` (idempotent), or plan it."""
+        """Assign ``role`` to ``principal`` at ``scope`` (idempotent), or plan it.
+
+        The principal's assignments are read once, while planning: an equivalent one is
+        reused (a step that writes nothing, no PropagationWarning).
+        """
         target = ResourceId.parse(scope)
         resolved = get_role(role)
-        builder = PlanBuilder(
-            f"grant {role_label(resolved)} to {principal.object_id} on {target}", target
-        )
-        results: list[RoleAssignment] = []
-        self.add(
-            builder,
-            principal,
-            resolved,
-            target,
-            who=f"{principal.principal_type.value} {principal.object_id}",
+        check_role_assignment_scope(target, allow_broad_scope=allow_broad_scope)
+        label = role_label(resolved)
+        builder = PlanBuilder(f"grant {label} to {principal.object_id} on {target}", target)
+        existing = self.find_equivalent(principal, resolved, target)
+        planned = PlannedGrant(
+            role=label,
+            scope=target,
+            principal=f"{principal.principal_type.value} {principal.object_id}",
             reason="requested",
-            known_to_exist=known_to_exist,
-            allow_broad_scope=allow_broad_scope,
-            results=results,
         )
-        builder.warn(
-            PropagationWarning(
-                f"the {role_label(resolved)} grant on {target.name or target} can take up to "
-                "60 minutes to take effect; RoleAssignment.wait_until_effective() waits for it"
+        if existing is not None:
+            builder.step(
+                "reuse",
+                f"{planned}: assignment {existing.name} exists (at {existing.scope})",
+                lambda: existing,
+                target=target,
+                writes=False,
             )
-        )
+        else:
+            builder.grant(
+                planned,
+                lambda: self.ensure(
+                    principal, resolved, target, known_to_exist=known_to_exist, checked=True
+                ),
+            )
+            builder.warn(
+                PropagationWarning(
+                    f"the {label} grant on {target.name or target} can take up to "
+                    "60 minutes to take effect; RoleAssignment.wait_until_effective() waits for it"
+                )
+            )
         plan = builder.plan()
         if dry_run:
             return plan
-        execute(plan)
-        return results[0]
+        result = execute(plan)[0]
+        assert isinstance(result, RoleAssignment)
+        return result
 
     # -- doing --------------------------------------------------------------------------
 
     def find_equivalent(
-        self, principal: Principal, role: Role, scope: ResourceId
+        self, principal: Principal, role: Role, scope: ResourceId, *, covering: bool = False
     ) -> RoleAssignment | None:
-        """An assignment of ``role`` to ``principal`` at ``scope`` or a parent scope."""
+        """An assignment of ``role`` to ``principal`` at ``scope`` or a parent scope; with
+        ``covering``, also one of a role that permits what ``role`` is needed for (Owner,
+        Contributor, a custom role read from ARM)."""
         for assignment in self._azure._arm.list_role_assignments(
             scope, filter=f"principalId eq '{principal.object_id}'"
         ):
-            if (
-                assignment.principal_id == principal.object_id
-                and _same_role(assignment, role)
-                and scope.is_within(assignment.scope)
+            if assignment.principal_id != principal.object_id or not scope.is_within(
+                assignment.scope
             ):
+                continue
+            if _same_role(assignment, role):
+                return assignment
+            if covering and role_covers(self.role_of(assignment), role):
                 return assignment
         return None
 
+    def role_of(self, assignment: RoleAssignment) -> Role:
+        """The assignment's role; a custom role's permissions are read from ARM."""
+        role = assignment.role
+        if role.is_builtin:
+            return role
+        return self._azure._arm.get_role_definition(assignment.role_definition_id) or role
+
     def ensure(
-        self, principal: Principal, role: Role, scope: ResourceId, *, known_to_exist: bool
+        self,
+        principal: Principal,
+        role: Role,
+        scope: ResourceId,
+        *,
+        known_to_exist: bool,
+        covering: bool = False,
+        checked: bool = False,
     ) -> RoleAssignment:
-        """The assignment of ``role`` to ``principal`` at ``scope``: found, or created once."""
-        existing = self.find_equivalent(principal, role, scope)
-        if existing is not None:
-            return existing
+        """The assignment of ``role`` to ``principal`` at ``scope``: found, or created once.
+
+        ``checked``: the caller already looked (one listing per principal per plan).
+        """
+        if not checked:
+            existing = self.find_equivalent(principal, role, scope, covering=covering)
+            if existing is not None:
+                return existing
         policy = self._azure.retry
 
         def create() -> RoleAssignment:
@@ -168,10 +214,9 @@ class Grants:
                 assignment_name(scope, principal.object_id, role.guid),
                 role_definition_id=role.definition_id(self._subscription_scope),
                 principal_id=principal.object_id,
-                # Known principals (managed identities): always send principalType, so ARM
-                # skips its directory lookup and a new identity never hits PrincipalNotFound.
-                # An explicit principal of unknown existence: let ARM check it (fail fast).
-                principal_type=principal.principal_type if known_to_exist else None,
+                # Always send principalType, so ARM skips its directory lookup and a fresh
+                # principal never hits PrincipalNotFound.
+                principal_type=principal.principal_type,
             )
 
         reason = on_codes(

@@ -8,7 +8,7 @@ mutating method returns the refreshed object (or a :class:`~aks_identity.Plan` w
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, overload
 
@@ -26,6 +26,7 @@ from aks_identity._roles import Role, get_role
 
 if TYPE_CHECKING:
     from aks_identity._client import Azure
+    from aks_identity._flows import Operations
     from aks_identity._plan import Plan
 
 __all__ = [
@@ -50,6 +51,11 @@ def _rid(value: str | ResourceId) -> ResourceId:
 
 def _optional_rid(value: str | ResourceId | None) -> ResourceId | None:
     return None if value is None else ResourceId.parse(value)
+
+
+def _ops(azure: Azure) -> Operations:
+    """The one internal interface the objects call (flows and grants of their client)."""
+    return azure._ops
 
 
 def _short(value: str | None) -> str:
@@ -129,13 +135,8 @@ class _Grantee(abc.ABC):
         An equivalent assignment (same principal and role at this scope or a parent scope) is
         returned instead of creating a duplicate.
         """
-        return self._azure._grants.grant(
-            self.principal,
-            role,
-            scope,
-            allow_broad_scope=allow_broad_scope,
-            dry_run=dry_run,
-            known_to_exist=True,
+        return _ops(self._azure).grant(
+            self.principal, role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run
         )
 
     def role_assignments(self, scope: str | ResourceId | None = None) -> list[RoleAssignment]:
@@ -284,7 +285,7 @@ class RoleAssignment:
     def revoke(self, *, dry_run: Literal[True]) -> Plan: ...
     def revoke(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the assignment (idempotent)."""
-        return self._azure._grants.revoke(self, dry_run=dry_run)
+        return _ops(self._azure).revoke(self, dry_run=dry_run)
 
     def wait_until_effective(
         self, probe: Callable[[], bool] | None = None, timeout: float | None = None
@@ -295,7 +296,7 @@ class RoleAssignment:
         tries the real access and returns True once it works), until the probe passes.
         Raises :class:`~aks_identity.PropagationTimeout` when the budget runs out.
         """
-        self._azure._grants.wait_until_effective(self, probe=probe, timeout=timeout)
+        _ops(self._azure).wait_until_effective(self, probe=probe, timeout=timeout)
         return self
 
 
@@ -320,6 +321,7 @@ class AddonProfile:
     identity_id: ResourceId | None = attrs.field(default=None, converter=_optional_rid)
     client_id: str | None = None
     object_id: str | None = None
+    config: Mapping[str, str] = attrs.field(factory=dict, converter=_tags)
 
 
 @attrs.frozen(kw_only=True)
@@ -375,11 +377,18 @@ class Cluster:
 
     @property
     def uses_managed_identity(self) -> bool:
-        """True when servicePrincipalProfile.clientId is ``msi`` (the guide's check).
+        """True when the control plane uses a managed identity (system- or user-assigned).
 
-        After a service principal -> managed identity migration it stays False until the
-        kubelets leave the service principal (a node image upgrade to a newer image).
+        Right after a service principal -> managed identity migration this is True while the
+        kubelets may still use the service principal: see :attr:`kubelet_uses_managed_identity`.
         """
+        return self.identity.type is not IdentityType.SERVICE_PRINCIPAL
+
+    @property
+    def kubelet_uses_managed_identity(self) -> bool:
+        """True when the kubelets use a managed identity: servicePrincipalProfile.clientId is
+        ``msi`` (the guide's check). After a migration from a service principal it stays False
+        until the nodes get a newer node image (:meth:`upgrade_node_images`)."""
         client_id = self.service_principal_client_id
         if client_id is None:
             return self.identity.type is not IdentityType.SERVICE_PRINCIPAL
@@ -415,22 +424,69 @@ class Cluster:
 
     @overload
     def enable_managed_identity(
-        self, *, grant_subnet: bool = True, dry_run: Literal[False] = False
+        self,
+        *,
+        grant_subnet: bool = True,
+        grant_addons: bool = True,
+        registries: Sequence[str | ResourceId] = (),
+        dry_run: Literal[False] = False,
     ) -> Cluster: ...
     @overload
     def enable_managed_identity(
-        self, *, grant_subnet: bool = True, dry_run: Literal[True]
+        self,
+        *,
+        grant_subnet: bool = True,
+        grant_addons: bool = True,
+        registries: Sequence[str | ResourceId] = (),
+        dry_run: Literal[True],
     ) -> Plan: ...
     def enable_managed_identity(
-        self, *, grant_subnet: bool = True, dry_run: bool = False
+        self,
+        *,
+        grant_subnet: bool = True,
+        grant_addons: bool = True,
+        registries: Sequence[str | ResourceId] = (),
+        dry_run: bool = False,
     ) -> Cluster | Plan:
         """Service principal -> system-assigned managed identity.
 
         The kubelet keeps the service principal until a node image upgrade
-        (:meth:`upgrade_node_images`); registries must then be re-attached.
+        (:meth:`upgrade_node_images`); the plan says whether a newer image exists now.
+        ``registries``: the container registries the service principal pulled from; the new
+        kubelet identity gets AcrPull on each in the same plan. A user-assigned cluster is
+        refused: call :meth:`use_system_assigned_identity`.
         """
-        return self._azure._flows.enable_managed_identity(
-            self, grant_subnet=grant_subnet, dry_run=dry_run
+        return _ops(self._azure).enable_managed_identity(
+            self,
+            grant_subnet=grant_subnet,
+            grant_addons=grant_addons,
+            registries=registries,
+            dry_run=dry_run,
+        )
+
+    @overload
+    def use_system_assigned_identity(
+        self,
+        *,
+        grant_subnet: bool = True,
+        grant_addons: bool = True,
+        dry_run: Literal[False] = False,
+    ) -> Cluster: ...
+    @overload
+    def use_system_assigned_identity(
+        self, *, grant_subnet: bool = True, grant_addons: bool = True, dry_run: Literal[True]
+    ) -> Plan: ...
+    def use_system_assigned_identity(
+        self, *, grant_subnet: bool = True, grant_addons: bool = True, dry_run: bool = False
+    ) -> Cluster | Plan:
+        """User-assigned -> system-assigned control-plane identity.
+
+        Refused before any write when the cluster uses a custom private DNS zone (AKS needs a
+        user-assigned identity then) or a pre-created kubelet identity. The new principal gets
+        the subnet and add-on grants after the update.
+        """
+        return _ops(self._azure).use_system_assigned_identity(
+            self, grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run
         )
 
     @overload
@@ -440,6 +496,7 @@ class Cluster:
         *,
         grant_subnet: bool = True,
         grant_kubelet_operator: bool = True,
+        grant_addons: bool = True,
         dry_run: Literal[False] = False,
     ) -> Cluster: ...
     @overload
@@ -449,6 +506,7 @@ class Cluster:
         *,
         grant_subnet: bool = True,
         grant_kubelet_operator: bool = True,
+        grant_addons: bool = True,
         dry_run: Literal[True],
     ) -> Plan: ...
     def use_identity(
@@ -457,14 +515,16 @@ class Cluster:
         *,
         grant_subnet: bool = True,
         grant_kubelet_operator: bool = True,
+        grant_addons: bool = True,
         dry_run: bool = False,
     ) -> Cluster | Plan:
         """Switch the control plane to a user-assigned identity (from any identity type)."""
-        return self._azure._flows.use_identity(
+        return _ops(self._azure).use_identity(
             self,
             identity,
             grant_subnet=grant_subnet,
             grant_kubelet_operator=grant_kubelet_operator,
+            grant_addons=grant_addons,
             dry_run=dry_run,
         )
 
@@ -498,7 +558,7 @@ class Cluster:
         dry_run: bool = False,
     ) -> Cluster | Plan:
         """Use a pre-created kubelet identity. Reimages every node: needs ``allow_downtime``."""
-        return self._azure._flows.use_kubelet_identity(
+        return _ops(self._azure).use_kubelet_identity(
             self,
             identity,
             allow_downtime=allow_downtime,
@@ -518,10 +578,56 @@ class Cluster:
     def upgrade_node_images(
         self, *, allow_downtime: bool = False, dry_run: bool = False
     ) -> Cluster | Plan:
-        """Upgrade every node pool to the newest node image (reimages nodes)."""
-        return self._azure._flows.upgrade_node_images(
+        """Upgrade the node pools that have a newer node image (reimages their nodes).
+
+        Each pool's upgrade profile is read first; when no pool has a newer image nothing is
+        written, no consent is needed and :class:`~aks_identity.NoNewerNodeImageWarning` says
+        which image the pools run.
+        """
+        return _ops(self._azure).upgrade_node_images(
             self, allow_downtime=allow_downtime, dry_run=dry_run
         )
+
+    # -- add-ons ----------------------------------------------------------------------
+
+    @overload
+    def enable_addons(
+        self,
+        addons: Sequence[str] | Mapping[str, Mapping[str, str]],
+        *,
+        grant_addons: bool = True,
+        dry_run: Literal[False] = False,
+    ) -> Cluster: ...
+    @overload
+    def enable_addons(
+        self,
+        addons: Sequence[str] | Mapping[str, Mapping[str, str]],
+        *,
+        grant_addons: bool = True,
+        dry_run: Literal[True],
+    ) -> Plan: ...
+    def enable_addons(
+        self,
+        addons: Sequence[str] | Mapping[str, Mapping[str, str]],
+        *,
+        grant_addons: bool = True,
+        dry_run: bool = False,
+    ) -> Cluster | Plan:
+        """Enable add-ons (names, or names mapped to their config) and make the role
+        assignments the Azure CLI makes for their identities (``grant_addons=False`` skips)."""
+        return _ops(self._azure).enable_addons(
+            self, addons, grant_addons=grant_addons, dry_run=dry_run
+        )
+
+    @overload
+    def disable_addons(
+        self, addons: Sequence[str], *, dry_run: Literal[False] = False
+    ) -> Cluster: ...
+    @overload
+    def disable_addons(self, addons: Sequence[str], *, dry_run: Literal[True]) -> Plan: ...
+    def disable_addons(self, addons: Sequence[str], *, dry_run: bool = False) -> Cluster | Plan:
+        """Disable add-ons; first revokes the role assignments aks_identity made for them."""
+        return _ops(self._azure).disable_addons(self, addons, dry_run=dry_run)
 
     # -- role assignments -----------------------------------------------------------------
 
@@ -535,17 +641,30 @@ class Cluster:
         self, registry_id: str | ResourceId, *, dry_run: bool = False
     ) -> RoleAssignment | Plan:
         """Let the kubelet identity pull from a container registry (AcrPull)."""
-        return self._azure._flows.attach_acr(self, registry_id, dry_run=dry_run)
+        return _ops(self._azure).attach_acr(self, registry_id, dry_run=dry_run)
 
     @overload
     def detach_acr(
-        self, registry_id: str | ResourceId, *, dry_run: Literal[False] = False
+        self,
+        registry_id: str | ResourceId,
+        *,
+        force: bool = False,
+        dry_run: Literal[False] = False,
     ) -> None: ...
     @overload
-    def detach_acr(self, registry_id: str | ResourceId, *, dry_run: Literal[True]) -> Plan: ...
-    def detach_acr(self, registry_id: str | ResourceId, *, dry_run: bool = False) -> Plan | None:
-        """Remove the kubelet identity's AcrPull assignment on a registry (idempotent)."""
-        return self._azure._flows.detach_acr(self, registry_id, dry_run=dry_run)
+    def detach_acr(
+        self, registry_id: str | ResourceId, *, force: bool = False, dry_run: Literal[True]
+    ) -> Plan: ...
+    def detach_acr(
+        self, registry_id: str | ResourceId, *, force: bool = False, dry_run: bool = False
+    ) -> Plan | None:
+        """Remove the kubelet's AcrPull assignments on a registry that aks_identity made.
+
+        aks_identity recognises its own by name (the UUIDv5 of scope, principal and role); the
+        others are kept and reported (:class:`~aks_identity.KeptAssignmentWarning`, with their
+        IDs). ``force=True`` removes every AcrPull of the kubelet on it, as the Azure CLI does.
+        """
+        return _ops(self._azure).detach_acr(self, registry_id, force=force, dry_run=dry_run)
 
     @overload
     def grant(
@@ -574,35 +693,37 @@ class Cluster:
         dry_run: bool = False,
     ) -> RoleAssignment | Plan:
         """Assign ``role`` at ``scope`` to the control-plane identity; idempotent."""
-        return self._azure._grants.grant(
-            self._azure._flows.control_plane_principal(self),
+        ops = _ops(self._azure)
+        return ops.grant(
+            ops.control_plane_principal(self),
             role,
             scope,
             allow_broad_scope=allow_broad_scope,
             dry_run=dry_run,
-            known_to_exist=True,
         )
 
     def role_assignments(self) -> list[RoleAssignment]:
         """The control-plane identity's role assignments in the subscription."""
         return self._azure.role_assignments(
-            principal=self._azure._flows.control_plane_principal(self)
+            principal=_ops(self._azure).control_plane_principal(self)
         )
 
     def identities(self) -> list[IdentityUse]:
         """Inventory: every identity the cluster uses, with default and actual permissions."""
-        return self._azure._flows.inventory(self)
+        return _ops(self._azure).inventory(self)
 
     @overload
-    def delete(self, *, dry_run: Literal[False] = False) -> None: ...
+    def delete(
+        self, *, keep_role_assignments: bool = False, dry_run: Literal[False] = False
+    ) -> None: ...
     @overload
-    def delete(self, *, dry_run: Literal[True]) -> Plan: ...
-    def delete(self, *, dry_run: bool = False) -> Plan | None:
-        """Delete the cluster (idempotent)."""
-        if dry_run:
-            return self._azure.delete_cluster(self.id, dry_run=True)
-        self._azure.delete_cluster(self.id)
-        return None
+    def delete(self, *, keep_role_assignments: bool = False, dry_run: Literal[True]) -> Plan: ...
+    def delete(self, *, keep_role_assignments: bool = False, dry_run: bool = False) -> Plan | None:
+        """Delete the cluster (idempotent), first the role assignments of the identities AKS
+        made for it (see :meth:`Azure.delete_cluster`)."""
+        return _ops(self._azure).delete_cluster(
+            self.id, keep_role_assignments=keep_role_assignments, dry_run=dry_run
+        )
 
 
 @attrs.frozen(kw_only=True, eq=False)

@@ -56,13 +56,17 @@ class PlannedGrant:
     reason: str
     skip_with: str | None = None
     """The keyword argument that skips this grant, e.g. ``grant_subnet=False``."""
+    covered_by: str | None = None
+    """``"<role> at <scope>"`` when an existing assignment already covers this grant (nothing
+    is written)."""
 
     def __repr__(self) -> str:
         return f"PlannedGrant({self.role!r} for {self.principal} on {self.where})"
 
     def __str__(self) -> str:
         skip = f" [skip with {self.skip_with}]" if self.skip_with else ""
-        return f"{self.role} for {self.principal} on {self.where}: {self.reason}{skip}"
+        covered = f" (covered by {self.covered_by})" if self.covered_by else ""
+        return f"{self.role} for {self.principal} on {self.where}: {self.reason}{covered}{skip}"
 
     @property
     def where(self) -> str:
@@ -141,6 +145,11 @@ class PlanBuilder:
         self._grants.append(grant)
         self.step("grant", str(grant), run, target=grant.scope)
 
+    def covered(self, grant: PlannedGrant) -> None:
+        """Record a grant an existing assignment already covers (a step that writes nothing)."""
+        self._grants.append(grant)
+        self.step("covered", str(grant), None, target=grant.scope, writes=False)
+
     def warn(self, warning: AksIdentityWarning) -> None:
         """Record a warning (emitted when the plan is built)."""
         self._warnings.append(warning)
@@ -149,8 +158,9 @@ class PlanBuilder:
         """Record the downtime the operation causes."""
         self._downtime = description
 
-    def plan(self) -> Plan:
-        """The plan so far; its warnings are emitted through :mod:`warnings`."""
+    def plan(self, *, emit_warnings: bool = True) -> Plan:
+        """The plan so far; its warnings are emitted through :mod:`warnings` (unless
+        ``emit_warnings=False``: the caller emits them once it knows the plan runs)."""
         plan = Plan(
             operation=self._operation,
             target=self._target,
@@ -159,7 +169,8 @@ class PlanBuilder:
             warnings=tuple(self._warnings),
             expected_downtime=self._downtime,
         )
-        emit(plan.warnings)
+        if emit_warnings:
+            emit(plan.warnings)
         return plan
 
 

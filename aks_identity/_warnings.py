@@ -8,7 +8,9 @@ through :mod:`warnings` and is recorded on the :class:`~aks_identity.Plan` of th
     ├── PropagationWarning              a new grant can take up to 60 minutes to take effect
     ├── TokenRefreshWarning             the old control-plane identity stays in use for hours
     ├── ServicePrincipalKubeletWarning  kubelet keeps its service principal until new node images
-    └── RegistryReattachWarning         container registries must be re-attached
+    ├── RegistryReattachWarning         container registries must be re-attached
+    ├── NoNewerNodeImageWarning         no pool has a newer node image: nothing is reimaged
+    └── KeptAssignmentWarning           role assignments aks_identity did not make were kept
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Iterable
 __all__ = [
     "AksIdentityWarning",
     "DowntimeWarning",
+    "KeptAssignmentWarning",
+    "NoNewerNodeImageWarning",
     "PropagationWarning",
     "RegistryReattachWarning",
     "ServicePrincipalKubeletWarning",
@@ -58,6 +62,15 @@ class ServicePrincipalKubeletWarning(AksIdentityWarning):
 
 class RegistryReattachWarning(AksIdentityWarning):
     """Container registries attached to the old kubelet credential must be attached again."""
+
+
+class NoNewerNodeImageWarning(AksIdentityWarning):
+    """No node pool has a newer node image to consume: an upgrade has nothing to do (and a
+    kubelet still on a service principal must wait for the next image)."""
+
+
+class KeptAssignmentWarning(AksIdentityWarning):
+    """Role assignments aks_identity did not make were left in place (their IDs are named)."""
 
 
 _PACKAGE_DIR = __file__.rsplit("/", 1)[0].rsplit("\\", 1)[0]

@@ -5,6 +5,7 @@ from aks_identity._azure._convert import (
     ClusterSpec,
     KubeletSpec,
     cluster_body,
+    set_addons,
     set_control_plane,
     set_kubelet,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "cluster_body",
     "endpoints",
     "mapped",
+    "set_addons",
     "set_control_plane",
     "set_kubelet",
     "translate",

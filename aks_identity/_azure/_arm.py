@@ -26,6 +26,7 @@ from aks_identity._ids import ResourceId
 from aks_identity._model import PrincipalType
 from aks_identity._objects import Cluster, ManagedIdentity, ResourceGroup, RoleAssignment
 from aks_identity._retry import RetryPolicy
+from aks_identity._roles import Role
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -225,6 +226,15 @@ class Arm:
         """DELETE a role assignment (204 when already gone)."""
         with mapped("deleting a role assignment", assignment_id):
             self._authorization.role_assignments.delete_by_id(assignment_id)
+
+    def get_role_definition(self, definition_id: str) -> Role | None:
+        """A role definition (custom roles: their permissions), or None when it is gone."""
+        with mapped("reading a role definition", definition_id):
+            try:
+                model = self._authorization.role_definitions.get_by_id(definition_id)
+            except ResourceNotFoundError:
+                return None
+        return Role.from_arm(model.serialize(keep_readonly=True))
 
     # -- managed clusters -------------------------------------------------------------------
 

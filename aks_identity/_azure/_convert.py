@@ -176,6 +176,7 @@ def cluster(owner: Azure, model: Any) -> Cluster:
             identity_id=_get(addon, "identity", "resourceId"),
             client_id=_get(addon, "identity", "clientId"),
             object_id=_lower(_get(addon, "identity", "objectId")),
+            config={str(k): str(v) for k, v in (addon.get("config") or {}).items()},
         )
         for name, addon in (props.get("addonProfiles") or {}).items()
     )
@@ -244,6 +245,8 @@ class ClusterSpec:
     vm_size: str = "Standard_DS2_v2"
     kubernetes_version: str | None = None
     addons: Sequence[str] = ()
+    addon_config: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    """Per add-on, its ``config`` (e.g. ``applicationGatewayId`` for ingressApplicationGateway)."""
     enable_oidc_issuer: bool = False
     enable_workload_identity: bool = False
     tags: Mapping[str, str] = attrs.field(factory=dict)
@@ -308,7 +311,10 @@ def cluster_body(spec: ClusterSpec) -> JSON:
             "privateDNSZone": spec.private_dns_zone,
         }
     if spec.addons:
-        props["addonProfiles"] = {name: {"enabled": True, "config": {}} for name in spec.addons}
+        props["addonProfiles"] = {
+            name: {"enabled": True, "config": dict(spec.addon_config.get(name, {}))}
+            for name in spec.addons
+        }
     if spec.enable_oidc_issuer or spec.enable_workload_identity:
         props["oidcIssuerProfile"] = {"enabled": True}
     if spec.enable_workload_identity:
@@ -325,6 +331,22 @@ def set_control_plane(body: JSON, identity_id: ResourceId | None) -> JSON:
     if profile:
         profile.pop("secret", None)
         props["servicePrincipalProfile"] = profile
+    updated["properties"] = props
+    return updated
+
+
+def set_addons(body: JSON, addons: Mapping[str, Mapping[str, str] | None]) -> JSON:
+    """The cluster body with add-ons enabled (a config) or disabled (None)."""
+    updated = dict(body)
+    props = dict(updated.get("properties") or {})
+    profiles = {k: dict(v or {}) for k, v in (props.get("addonProfiles") or {}).items()}
+    for name, config in addons.items():
+        key = next((k for k in profiles if k.lower() == name.lower()), name)
+        profile = profiles.setdefault(key, {})
+        profile["enabled"] = config is not None
+        if config is not None:
+            profile["config"] = {**(profile.get("config") or {}), **dict(config)}
+    props["addonProfiles"] = profiles
     updated["properties"] = props
     return updated
 

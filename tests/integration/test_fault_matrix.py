@@ -10,8 +10,10 @@ Faults: ``429`` (Retry-After 1 s), ``500``, ``503``, ``drop`` (connection closed
 ``lro_failed`` (the long-running operation ends Failed), ``busy`` (409 OperationNotAllowed:
 another operation runs on the cluster; for a create, an earlier run died once AKS had accepted
 its PUT), ``replication`` (every new principal replicates in Entra ID 5 minutes late),
-``missing_principal`` (a grant to an object ID that does not exist), ``propagation`` (grants take
-5 minutes to come into force) and ``propagation_timeout`` (the same with a 2-minute budget).
+``missing_principal`` (a grant to an object ID Entra ID does not know: principalType is sent,
+so ARM makes the assignment without a directory lookup: issue 9 item 5), ``propagation``
+(grants take 5 minutes to come into force) and ``propagation_timeout`` (the same with a
+2-minute budget).
 
 Inapplicable cells (not generated):
 
@@ -45,7 +47,6 @@ from aks_identity import (
     IdentityType,
     ManagedIdentity,
     NetworkProfile,
-    NotFoundError,
     Principal,
     PropagationTimeout,
     ServicePrincipal,
@@ -128,7 +129,7 @@ class Op:
 
 def _grant(w: World, s: Subject) -> Any:
     who = s["who"]
-    if isinstance(who, Principal):  # an explicit principal: ARM checks that it exists
+    if isinstance(who, Principal):  # an explicit principal: principalType is sent
         return w.az.grant(who, "Key Vault Secrets User", w.vault)
     return who.grant("Key Vault Secrets User", scope=w.vault)
 
@@ -138,7 +139,10 @@ def _check_identity(w: World, s: Subject, result: Any) -> None:
 
 
 def _check_grant(w: World, s: Subject, result: Any) -> None:
-    assert result.principal_id == s["who"].principal_id
+    who = s["who"]
+    assert result.principal_id == (
+        who.object_id if isinstance(who, Principal) else who.principal_id
+    )
     w.one(result.principal_id, "Key Vault Secrets User", w.vault)
 
 
@@ -282,7 +286,7 @@ WAITS: Row = {**DELAYS, "propagation_timeout": PropagationTimeout}
 
 MATRIX: dict[str, Row] = {
     "create_identity": {**RETRIED},
-    "grant": {**RETRIED, **DELAYS, "missing_principal": NotFoundError},
+    "grant": {**RETRIED, **DELAYS, "missing_principal": OK},
     "create_system": {**RETRIED, **LRO, **DELAYS},
     "create_user": {**RETRIED, **LRO, **WAITS},
     "create_kubelet": {**RETRIED, **LRO, **WAITS},
@@ -407,10 +411,12 @@ def _check_fault(
     if fault == "replication":
         assert not [r for r in log if r.error_code == "PrincipalNotFound"]
         assert waited < DELAY  # nothing waited for replication
-    if fault == "missing_principal":
-        assert error.code == "PrincipalNotFound"
-        assert waited < 5  # failed fast
-        assert assignments(emu, s["who"].object_id) == []
+    if fault == "missing_principal":  # no directory lookup, so no failed request and no wait
+        assert not [r for r in log if r.error_code == "PrincipalNotFound"]
+        assert waited < 5
+        assert [a.principal_type for a in assignments(emu, s["who"].object_id)] == [
+            "ServicePrincipal"
+        ]
 
 
 @pytest.mark.parametrize(("op_name", "fault", "expected"), CELLS)
@@ -438,11 +444,7 @@ def test_cell(world: World, op_name: str, fault: object, expected: Any) -> None:
     # a re-run converges to the same end state
     if fault == "propagation_timeout":
         emu.clock.advance(DELAY)  # the grant is in force now
-    if fault == "missing_principal":
-        with pytest.raises(NotFoundError):
-            op.run(w, s)
-    else:
-        op.check(w, s, op.run(w, s))
+    op.check(w, s, op.run(w, s))
     _no_duplicates(w)
 
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from aks_identity import (
     Azure,
-    NotFoundError,
     Principal,
     PrincipalType,
     PropagationWarning,
@@ -146,11 +145,16 @@ def test_explicit_principal(az: Azure, rg: str, vault: str, emu: Emulator) -> No
     assert made.principal_type is PrincipalType.USER
 
 
-def test_missing_principal_fails_fast(az: Azure, rg: str, vault: str, emu: Emulator) -> None:
-    start = emu.clock.now()
-    with pytest.raises(NotFoundError) as missing:
-        az.grant(Principal(str(uuid.uuid4())), "Reader", vault)
-    assert missing.value.code == "PrincipalNotFound"
+def test_explicit_principal_sends_principal_type(
+    az: Azure, rg: str, vault: str, emu: Emulator
+) -> None:
+    """Issue 9 item 5: az.grant(Principal(id, type)) sends principalType, so a principal Entra
+    ID has not replicated yet never gets PrincipalNotFound (no failed request, no wait)."""
+    fresh = emu.state.directory.add_principal(display_name="new-app", replicated=False)
+    start, first = emu.clock.now(), len(emu.requests)
+    made = az.grant(Principal(fresh.object_id, PrincipalType.SERVICE_PRINCIPAL), "Reader", vault)
+    assert made.principal_type is PrincipalType.SERVICE_PRINCIPAL
+    assert [r.status for r in list(emu.requests)[first:] if r.status >= 400] == []
     assert emu.clock.now() - start < 60
 
 

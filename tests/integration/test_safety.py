@@ -165,7 +165,7 @@ def test_cross_tenant_identity_is_refused(
     az: Azure, rg: str, emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     control = az.create_identity("cp-identity", resource_group=rg)
-    monkeypatch.setattr(az._flows, "tenant", lambda: "11111111-2222-3333-4444-555555555555")
+    monkeypatch.setattr(az._ops._runner, "tenant", lambda: "11111111-2222-3333-4444-555555555555")
     first = len(emu.requests)
     with pytest.raises(ValidationError, match="tenant") as refused:
         az.create_cluster("x", resource_group=rg, identity=control)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from aks_identity import (
@@ -10,6 +12,7 @@ from aks_identity import (
     DowntimeWarning,
     IdentityType,
     NetworkProfile,
+    NoNewerNodeImageWarning,
     Plan,
     RegistryReattachWarning,
     ServicePrincipal,
@@ -36,7 +39,8 @@ def test_service_principal_to_system_assigned(
         migrated = cluster.enable_managed_identity()
     assert cluster.identity_type is IdentityType.SERVICE_PRINCIPAL  # the snapshot is unchanged
     assert migrated.identity_type is IdentityType.SYSTEM_ASSIGNED
-    assert not migrated.uses_managed_identity  # servicePrincipalProfile keeps the client ID
+    assert migrated.uses_managed_identity  # the control plane does (issue 12 item 5)
+    assert not migrated.kubelet_uses_managed_identity  # servicePrincipalProfile keeps it
     assert migrated.principal_id
     # the kubelet keeps the service principal until newer node images
     assert emu.kubelet_credential(str(cluster.id)).startswith("servicePrincipal:")
@@ -111,16 +115,25 @@ def test_node_image_upgrade(
 ) -> None:
     cluster = az.create_cluster("legacy", resource_group=rg, service_principal=service_principal)
     migrated = cluster.enable_managed_identity()
-    with pytest.raises(ConfirmationRequired):
-        migrated.upgrade_node_images()
-    with pytest.warns(ServicePrincipalKubeletWarning, match="no newer node image"):
-        same = migrated.upgrade_node_images(allow_downtime=True)
+    first = len(emu.requests)
+    # issue 9 item 1: nothing newer -> no consent asked, nothing POSTed, no DowntimeWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        same = migrated.upgrade_node_images()
+    assert [c.category for c in caught] == [NoNewerNodeImageWarning]
+    assert "must wait for the next node image" in str(caught[0].message)
+    assert writes_since(emu, first) == []
     assert emu.kubelet_credential(str(cluster.id)).startswith("servicePrincipal:")
-    assert same.agent_pools == migrated.agent_pools
+    assert same is migrated
 
     emu.set_newest_node_image(NEWER_IMAGE)
+    with warnings.catch_warnings(record=True) as refused_warnings:
+        warnings.simplefilter("always")
+        with pytest.raises(ConfirmationRequired):
+            migrated.upgrade_node_images()
+    assert refused_warnings == []  # DowntimeWarning only when nodes are really reimaged
     with pytest.warns(DowntimeWarning):
         upgraded = migrated.upgrade_node_images(allow_downtime=True)
     assert {p.node_image_version for p in upgraded.agent_pools} == {NEWER_IMAGE}
     assert not emu.kubelet_credential(str(cluster.id)).startswith("servicePrincipal:")
-    assert upgraded.uses_managed_identity
+    assert upgraded.uses_managed_identity and upgraded.kubelet_uses_managed_identity

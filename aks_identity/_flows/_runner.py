@@ -1,0 +1,245 @@
+"""The I/O side of the flows: reads that make a snapshot, and the writes a plan's steps call.
+
+Dependent writes that fail only because a grant the flow made has not propagated yet are
+retried through ``_retry``; everything else fails fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from aks_identity._errors import ConfirmationRequired, ConflictError, NotFoundError
+from aks_identity._ids import ResourceId, ResourceKind
+from aks_identity._model import Principal
+from aks_identity._plan import Plan, execute
+from aks_identity._retry import Reason, retry_transient, wait_until
+from aks_identity._roles import Role, get_role, role_guid_from_definition_id
+from aks_identity._rules import check_same_tenant
+from aks_identity._warnings import emit
+
+from ._common import TERMINAL, Snapshot
+
+if TYPE_CHECKING:
+    from aks_identity._azure import Arm
+    from aks_identity._client import Azure
+    from aks_identity._grants import Grants
+    from aks_identity._objects import Cluster, ManagedIdentity, RoleAssignment
+
+__all__ = ["Runner"]
+
+
+def _operation_not_allowed(error: BaseException) -> bool:
+    return (getattr(error, "code", None) or "").lower() == "operationnotallowed"
+
+
+class Runner:
+    """Reads and writes of one :class:`~aks_identity.Azure` client for the flows."""
+
+    def __init__(self, azure: Azure, arm: Arm, grants: Grants) -> None:
+        self.azure = azure
+        self.arm = arm
+        self.grants = grants
+        self._tenant: str | None = None
+
+    @property
+    def retry(self) -> Any:
+        return self.azure.retry
+
+    # -- reads --------------------------------------------------------------------------
+
+    def tenant(self) -> str | None:
+        """The subscription's tenant (read once)."""
+        if self._tenant is None:
+            self._tenant = self.arm.subscription_tenant()
+        return self._tenant
+
+    def check_tenant(self, identity: ManagedIdentity, what: str) -> None:
+        tenant = self.tenant()
+        if tenant:
+            check_same_tenant(identity.tenant_id, tenant, what=what)
+
+    def resolve_identity(
+        self, value: ManagedIdentity | str | ResourceId, *, what: str
+    ) -> ManagedIdentity:
+        """A user-assigned identity from an object or a resource ID (read from ARM)."""
+        from aks_identity._objects import ManagedIdentity
+
+        if isinstance(value, ManagedIdentity):
+            return value
+        rid = ResourceId.parse(value).expect(ResourceKind.USER_ASSIGNED_IDENTITY, what=what)
+        return self.azure.get_identity(rid)
+
+    def find_cluster(self, rid: ResourceId) -> Cluster | None:
+        try:
+            return self.arm.get_cluster(rid)
+        except NotFoundError:
+            return None
+
+    def get_cluster(self, rid: ResourceId) -> Cluster:
+        return self.azure.get_cluster(rid)
+
+    def assignments_of(self, principal_id: str) -> tuple[RoleAssignment, ...]:
+        """Every role assignment of a principal in the subscription (one listing)."""
+        return tuple(self.azure.role_assignments(principal=principal_id))
+
+    def snapshot(
+        self,
+        *,
+        cluster: Cluster | None = None,
+        principals: Iterable[str | None] = (),
+        latest_images: bool = False,
+    ) -> Snapshot:
+        """Read what planning needs: assignments of the known principals (and the custom
+        roles among them), and per pool the newest node image."""
+        assignments: dict[str, tuple[RoleAssignment, ...]] = {}
+        for principal in principals:
+            if principal and principal.lower() not in assignments:
+                assignments[principal.lower()] = self.assignments_of(principal)
+        images: dict[str, str | None] = {}
+        if latest_images and cluster is not None:
+            for pool in cluster.agent_pools:
+                images[pool.name] = self.arm.latest_node_image(cluster.id, pool.name)
+        return Snapshot(
+            cluster=cluster,
+            assignments=assignments,
+            roles=self.custom_roles(a for group in assignments.values() for a in group),
+            latest_images=images,
+        )
+
+    def custom_roles(self, assignments: Iterable[RoleAssignment]) -> dict[str, Role]:
+        """Definitions of the custom roles among ``assignments``, read from ARM."""
+        roles: dict[str, Role] = {}
+        for assignment in assignments:
+            guid = role_guid_from_definition_id(assignment.role_definition_id)
+            if guid in roles or get_role(guid).is_builtin:
+                continue
+            found = self.arm.get_role_definition(assignment.role_definition_id)
+            if found is not None:
+                roles[guid] = found
+        return roles
+
+    # -- writes (the Writer protocol) ----------------------------------------------------
+
+    def ensure_grant(
+        self,
+        principal: Principal | Callable[[], Principal],
+        role: Role,
+        scope: ResourceId,
+        *,
+        checked: bool,
+    ) -> RoleAssignment:
+        """The assignment, found or created; ``checked``: the plan already looked for it."""
+        who_now = principal() if callable(principal) else principal
+        return self.grants.ensure(
+            who_now, role, scope, known_to_exist=True, covering=True, checked=checked
+        )
+
+    def put_cluster(
+        self,
+        rid: ResourceId,
+        body: dict[str, Any] | None,
+        *,
+        doing: str,
+        reason: Reason,
+        awaited: str,
+        update: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> Cluster:
+        """PUT a cluster; retry what ``reason`` names and 409 OperationNotAllowed.
+
+        For updates, ``update`` turns the current body into the new one (a fresh GET is made
+        after another operation ended, so nothing stale is written).
+        """
+        state: dict[str, Any] = {"body": body}
+
+        def attempt() -> Cluster:
+            if state["body"] is None:
+                assert update is not None
+                state["body"] = update(self.arm.get_cluster_body(rid))
+            try:
+                return self.arm.put_cluster(rid, state["body"], doing=doing)
+            except ConflictError as error:
+                if _operation_not_allowed(error):
+                    self.wait_terminal(rid)
+                    if update is not None:
+                        state["body"] = None
+                raise
+
+        def why(error: BaseException) -> str | None:
+            if _operation_not_allowed(error):
+                return "another operation on the cluster has ended; retrying"
+            return reason(error)
+
+        return retry_transient(attempt, policy=self.retry, reason=why, awaited=awaited)
+
+    def upgrade_pool(self, rid: ResourceId, pool: str) -> None:
+        def attempt() -> None:
+            try:
+                self.arm.upgrade_node_image(rid, pool)
+            except ConflictError as error:
+                if _operation_not_allowed(error):
+                    self.wait_terminal(rid)
+                raise
+
+        retry_transient(
+            attempt,
+            policy=self.retry,
+            reason=lambda e: (
+                "another operation on the cluster has ended" if _operation_not_allowed(e) else None
+            ),
+            awaited=f"cluster {rid.name} to accept the node image upgrade",
+        )
+
+    def delete_role_assignment(self, assignment_id: str) -> None:
+        self.arm.delete_role_assignment(assignment_id)
+
+    def delete_cluster(self, rid: ResourceId) -> None:
+        try:
+            self.arm.delete_cluster(rid)
+        except NotFoundError:
+            return
+
+    def wait_terminal(self, rid: ResourceId) -> None:
+        def terminal() -> bool:
+            body = self.arm.get_cluster_body(rid)
+            state = str((body.get("properties") or {}).get("provisioningState") or "")
+            return state.lower() in TERMINAL
+
+        wait_until(
+            terminal,
+            policy=self.retry,
+            awaited=f"the operation in progress on cluster {rid.name} to end",
+        )
+
+    # -- running plans ------------------------------------------------------------------
+
+    def result(self, results: list[Any], rid: ResourceId) -> Cluster:
+        """The cluster the last write step returned, or a fresh GET when none did."""
+        from aks_identity._objects import Cluster
+
+        clusters = [r for r in results if isinstance(r, Cluster)]
+        return clusters[-1] if clusters else self.get_cluster(rid)
+
+    def run(self, plan: Plan, rid: ResourceId, *, dry_run: bool) -> Cluster | Plan:
+        """Return the plan (dry run), or run it and return the cluster."""
+        if dry_run:
+            return plan
+        return self.result(execute(plan), rid)
+
+    def run_with_downtime(
+        self, plan: Plan, rid: ResourceId, *, allow_downtime: bool, dry_run: bool
+    ) -> Cluster | Plan:
+        """Like :meth:`run`, but a plan with downtime needs ``allow_downtime``; its warnings
+        are emitted only when it is returned or runs (never when refused)."""
+        if dry_run:
+            emit(plan.warnings)
+            return plan
+        if plan.expected_downtime and not allow_downtime:
+            raise ConfirmationRequired(
+                f"{plan.operation} causes downtime ({plan.expected_downtime}); re-run with "
+                "allow_downtime=True (the plan is on this error's .plan)",
+                plan=plan,
+                resource_id=str(rid),
+            )
+        emit(plan.warnings)
+        return self.result(execute(plan), rid)
