@@ -107,6 +107,28 @@ def inventory(azure: Azure, cluster: Cluster) -> list[IdentityUse]:
             enabled=addon.enabled,
             note=entry.advice if entry and (entry.deprecated or not has_identity) else None,
         )
+    routing = cluster.web_app_routing
+    if routing is not None:
+        has_identity = routing.object_id is not None
+        rows.add(
+            "add-on application routing",
+            IdentityType.USER_ASSIGNED.value if has_identity else "none",
+            entry=catalog_entry("application-routing"),
+            resource_id=routing.identity_id,
+            client_id=routing.client_id,
+            object_id=routing.object_id,
+            enabled=routing.enabled,
+            note="ingressProfile.webAppRouting: grant its identity the default permissions on "
+            "your DNS zones and key vaults",
+        )
+    if cluster.cost_analysis_enabled:
+        rows.add(
+            "add-on cost analysis",
+            "none",
+            entry=catalog_entry("cost-analysis"),
+            note="no identity: cost analysis (metricsProfile.costAnalysis) gathers cost "
+            "allocation data without one",
+        )
     if cluster.workload_identity_enabled or cluster.oidc_issuer_enabled:
         issuer = (
             f"OIDC issuer {cluster.oidc_issuer_url}"

@@ -359,6 +359,10 @@ class Cluster:
     private_dns_zone: str | None = None
     node_resource_group: str | None = None
     kubernetes_version: str | None = None
+    web_app_routing: AddonProfile | None = None
+    """The application routing add-on (``ingressProfile.webAppRouting``) and its identity."""
+    cost_analysis_enabled: bool = False
+    """``metricsProfile.costAnalysis.enabled`` (cost analysis uses no identity)."""
 
     @property
     def resource_group(self) -> str:

@@ -180,6 +180,18 @@ def cluster(owner: Azure, model: Any) -> Cluster:
         )
         for name, addon in (props.get("addonProfiles") or {}).items()
     )
+    routing = _get(props, "ingressProfile", "webAppRouting") or {}
+    web_app_routing = (
+        AddonProfile(
+            name="webAppRouting",
+            enabled=bool(routing.get("enabled")),
+            identity_id=_get(routing, "identity", "resourceId"),
+            client_id=_get(routing, "identity", "clientId"),
+            object_id=_lower(_get(routing, "identity", "objectId")),
+        )
+        if routing
+        else None
+    )
     pod_profile = props.get("podIdentityProfile") or {}
     pod_identities = tuple(
         PodIdentity(
@@ -217,6 +229,8 @@ def cluster(owner: Azure, model: Any) -> Cluster:
         private_dns_zone=_get(props, "apiServerAccessProfile", "privateDNSZone"),
         node_resource_group=props.get("nodeResourceGroup"),
         kubernetes_version=props.get("currentKubernetesVersion") or props.get("kubernetesVersion"),
+        web_app_routing=web_app_routing,
+        cost_analysis_enabled=bool(_get(props, "metricsProfile", "costAnalysis", "enabled")),
     )
 
 

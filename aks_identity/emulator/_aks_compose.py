@@ -114,6 +114,7 @@ def compose(
     props["addonProfiles"] = _addons(
         state, ref, requested=props.get("addonProfiles"), node_rg=node_rg, plan=plan, owned=owned
     )
+    _web_app_routing(state, ref, props, node_rg=node_rg, plan=plan, owned=owned)
     _oidc(props, existing, plan.location, state.tenant_id, ref.id)
     auto_kubelet = plan.control_plane.managed and plan.kubelet_id is None
     pending = _pending(cluster, existing, auto_kubelet=auto_kubelet)
@@ -284,6 +285,27 @@ def _addons(
             addon["identity"] = _identity_reference(state, str(identity["id"]))
         addons[name] = addon
     return addons
+
+
+def _web_app_routing(
+    state: State,
+    ref: shapes.ClusterRef,
+    props: dict[str, Any],
+    *,
+    node_rg: str,
+    plan: Plan,
+    owned: list[str],
+) -> None:
+    """ingressProfile.webAppRouting: AKS creates "webapprouting-<cluster>" in the node group."""
+    routing = (props.get("ingressProfile") or {}).get("webAppRouting")
+    if not isinstance(routing, dict):
+        return
+    routing.pop("identity", None)
+    if routing.get("enabled") and plan.control_plane.managed:
+        identity = _ensure_identity(
+            state, node_rg, f"webapprouting-{ref.name}", plan.location, owned
+        )
+        routing["identity"] = _identity_reference(state, str(identity["id"]))
 
 
 def _oidc(

@@ -13,8 +13,9 @@ from typing import Any
 from aks_identity._roles import BUILTIN_ROLES, Role
 
 from ._errors import ArmError, invalid_request
-from ._rbac import Assignment, definition_id, permissions_body, role_by_guid
+from ._rbac import Assignment, definition_id, permissions_body
 from ._routes import Context, Reply, route
+from ._scopes import is_within
 from ._state import State
 
 __all__ = ["parse_filter", "role_definition_body"]
@@ -31,14 +32,16 @@ _PRINCIPAL = re.compile(r"^principalId\s+eq\s+'(?P<id>[^']*)'$", re.IGNORECASE)
 
 
 def role_definition_body(state: State, role: Role, scope: str) -> dict[str, Any]:
-    """A built-in role definition as ARM returns it."""
+    """A role definition as ARM returns it (PutRoleDefinition.json, GetRoleDefinitionByName.json):
+    built-in roles are assignable everywhere, custom roles at their ``assignableScopes``."""
     subscription = scope.split("/")[2] if scope.lower().startswith("/subscriptions/") else None
+    custom = state.rbac.custom_role(role.guid)
     return {
         "properties": {
             "roleName": role.name,
-            "type": "BuiltInRole",
+            "type": "CustomRole" if custom is not None else "BuiltInRole",
             "description": role.description,
-            "assignableScopes": ["/"],
+            "assignableScopes": list(custom.assignable_scopes) if custom is not None else ["/"],
             "permissions": [permissions_body(role)],
             "createdOn": "2017-12-14T19:52:04.3924594Z",
             "updatedOn": "2021-11-11T20:13:47.8628684Z",
@@ -79,21 +82,55 @@ def list_definitions(ctx: Context, scope: str) -> Reply:
         if found is None:
             raise ArmError(400, "UnsupportedQuery", f"The filter '{text}' is not supported.")
         wanted = found["name"].lower()
-    roles = [r for r in BUILTIN_ROLES if wanted is None or (r.name or "").lower() == wanted]
+    custom = [
+        c.role
+        for c in ctx.state.rbac.custom_roles()
+        if not scope or any(is_within(scope, a) or is_within(a, scope) for a in c.assignable_scopes)
+    ]
+    roles = [
+        r for r in (*BUILTIN_ROLES, *custom) if wanted is None or (r.name or "").lower() == wanted
+    ]
     return Reply(200, {"value": [role_definition_body(ctx.state, r, scope) for r in roles]})
+
+
+def _missing_definition(guid: str) -> ArmError:
+    return ArmError(
+        404,
+        "RoleDefinitionDoesNotExist",
+        f"The specified role definition with ID '{guid}' does not exist.",
+    )
 
 
 @route("GET", _DEFINITIONS + r"/(?P<guid>[^/]+)")
 def get_definition(ctx: Context, scope: str, guid: str) -> Reply:
     """RoleDefinitions_Get (and GetById)."""
-    role = role_by_guid(guid)
+    role = ctx.state.rbac.role(guid)
     if role is None:
-        raise ArmError(
-            404,
-            "RoleDefinitionDoesNotExist",
-            f"The specified role definition with ID '{guid}' does not exist.",
-        )
+        raise _missing_definition(guid)
     return Reply(200, role_definition_body(ctx.state, role, scope))
+
+
+@route("PUT", _DEFINITIONS + r"/(?P<guid>[^/]+)")
+def put_definition(ctx: Context, scope: str, guid: str) -> Reply:
+    """RoleDefinitions_CreateOrUpdate: a custom role (201 created, 200 updated)."""
+    if scope:
+        ctx.state.resources.require_scope(scope)
+    body = ctx.body if isinstance(ctx.body, dict) else None
+    if body is None or not isinstance(body.get("properties"), dict):
+        raise invalid_request()
+    status, custom = ctx.state.rbac.put_definition(guid, body["properties"])
+    return Reply(status, role_definition_body(ctx.state, custom.role, scope))
+
+
+@route("DELETE", _DEFINITIONS + r"/(?P<guid>[^/]+)")
+def delete_definition(ctx: Context, scope: str, guid: str) -> Reply:
+    """RoleDefinitions_Delete: 200 with the deleted custom role, 204 when there was none."""
+    role = ctx.state.rbac.role(guid)
+    deleted = ctx.state.rbac.delete_definition(guid)
+    if deleted is None:
+        return Reply(204)
+    assert role is not None
+    return Reply(200, role_definition_body(ctx.state, deleted.role, scope))
 
 
 # -- role assignments ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ minutes (documented: up to an hour) to reach every resource provider.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,14 @@ from ._directory import Directory, new_guid
 from ._errors import ArmError, authorization_failed
 from ._scopes import is_within, key
 
-__all__ = ["ASSIGNMENT_TYPE", "Assignment", "Rbac", "definition_id", "role_by_guid"]
+__all__ = [
+    "ASSIGNMENT_TYPE",
+    "Assignment",
+    "CustomRole",
+    "Rbac",
+    "definition_id",
+    "role_by_guid",
+]
 
 ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 _PROVIDER = "/providers/Microsoft.Authorization"
@@ -40,6 +48,14 @@ def definition_id(subscription_id: str | None, guid: str) -> str:
 def guid_of(role_definition_id: str) -> str:
     """The GUID at the end of a role definition ID."""
     return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+@dataclass(frozen=True)
+class CustomRole:
+    """A custom role definition and where it may be assigned."""
+
+    role: Role
+    assignable_scopes: tuple[str, ...]
 
 
 @dataclass
@@ -92,6 +108,70 @@ class Rbac:
         self._directory = directory
         self._iso = iso
         self._assignments: dict[str, Assignment] = {}
+        self._custom: dict[str, CustomRole] = {}
+
+    # -- role definitions ----------------------------------------------------------------
+
+    def role(self, guid: str) -> Role | None:
+        """A built-in role, or a custom role PUT through ARM, by GUID."""
+        found = role_by_guid(guid)
+        if found is not None:
+            return found
+        custom = self._custom.get(guid.lower())
+        return custom.role if custom is not None else None
+
+    def custom_role(self, guid: str) -> CustomRole | None:
+        """A custom role definition, or None."""
+        return self._custom.get(guid.lower())
+
+    def custom_roles(self) -> list[CustomRole]:
+        """Every custom role definition, in creation order."""
+        return list(self._custom.values())
+
+    def put_definition(self, guid: str, properties: dict[str, Any]) -> tuple[int, CustomRole]:
+        """Create or update a custom role (RoleDefinitions_CreateOrUpdate): 201 or 200."""
+        try:
+            uuid.UUID(guid)
+        except ValueError:
+            raise ArmError(
+                400,
+                "InvalidRoleDefinitionId",
+                f"The role definition ID '{guid}' is not valid. It must be a GUID.",
+            ) from None
+        if role_by_guid(guid) is not None:
+            raise ArmError(
+                400,
+                "RoleDefinitionUpdateNotPermitted",
+                "Built-in role definitions cannot be updated.",
+            )
+        name = properties.get("roleName")
+        scopes = properties.get("assignableScopes")
+        permissions = properties.get("permissions") or [{}]
+        if (
+            not isinstance(name, str)
+            or not name
+            or not isinstance(scopes, list)
+            or not scopes
+            or not all(isinstance(x, str) and x for x in scopes)
+            or not isinstance(permissions, list)
+            or not all(isinstance(p, dict) for p in permissions)
+        ):
+            raise ArmError(
+                400,
+                "InvalidRoleDefinition",
+                "The role definition needs properties.roleName, a non-empty "
+                "properties.assignableScopes and properties.permissions.",
+            )
+        role = Role.from_arm({"name": guid.lower(), "properties": properties})
+        existed = guid.lower() in self._custom
+        self._custom[guid.lower()] = CustomRole(
+            role=role, assignable_scopes=tuple(x.rstrip("/") for x in scopes)
+        )
+        return (200 if existed else 201), self._custom[guid.lower()]
+
+    def delete_definition(self, guid: str) -> CustomRole | None:
+        """Delete a custom role; the deleted one, or None."""
+        return self._custom.pop(guid.lower(), None)
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -123,7 +203,7 @@ class Rbac:
     ) -> bool:
         """Whether an assignment in force lets the principal perform ``action`` on ``scope``."""
         for assignment in self.in_force(principal_id, scope):
-            role = role_by_guid(assignment.role_guid)
+            role = self.role(assignment.role_guid)
             if role is not None and permits(role, action, data=data):
                 return True
         return False
@@ -136,7 +216,7 @@ class Rbac:
     def permissions(self, principal_id: str, scope: str) -> list[dict[str, list[str]]]:
         """The permissions of every role the principal holds (in force) at ``scope``."""
         roles = {a.role_guid for a in self.in_force(principal_id, scope)}
-        found = [r for r in (role_by_guid(g) for g in sorted(roles)) if r is not None]
+        found = [r for r in (self.role(g) for g in sorted(roles)) if r is not None]
         return [permissions_body(role) for role in found]
 
     # -- writes --------------------------------------------------------------------------
@@ -185,7 +265,7 @@ class Rbac:
                 "The request must specify properties.roleDefinitionId and properties.principalId.",
             )
         guid = guid_of(role_def)
-        if role_by_guid(guid) is None:
+        if self.role(guid) is None:
             raise ArmError(
                 400,
                 "RoleDefinitionDoesNotExist",
@@ -240,8 +320,9 @@ class Rbac:
         return next((a for a in self._assignments.values() if a.same_grant(candidate)), None)
 
     def clear(self) -> None:
-        """Forget every assignment."""
+        """Forget every assignment and custom role."""
         self._assignments.clear()
+        self._custom.clear()
 
     # -- listing -------------------------------------------------------------------------
 
