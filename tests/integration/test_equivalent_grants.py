@@ -16,7 +16,6 @@ from aks_identity import (
     NetworkProfile,
     Plan,
 )
-from aks_identity._grants import assignment_name
 from aks_identity._roles import get_role
 from aks_identity.emulator import Emulator
 from aks_identity.emulator._rbac import definition_id

@@ -37,7 +37,7 @@ def test_nothing_newer_writes_nothing_and_needs_no_consent(
     cluster = az.create_cluster("c1", resource_group=rg)
     first = len(emu.requests)
 
-    plan, planned = _caught(lambda: cluster.upgrade_node_images(dry_run=True))
+    plan, _ = _caught(lambda: cluster.upgrade_node_images(dry_run=True))
     same, warned = _caught(cluster.upgrade_node_images)  # no allow_downtime needed
 
     assert isinstance(plan, Plan)
