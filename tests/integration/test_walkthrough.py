@@ -8,7 +8,14 @@ import time
 
 import pytest
 
-from aks_identity import Azure, IdentityType, NetworkProfile, NotFoundError, PrincipalType
+from aks_identity import (
+    Azure,
+    IdentityType,
+    NetworkProfile,
+    NoNewerNodeImageWarning,
+    NotFoundError,
+    PrincipalType,
+)
 from aks_identity.emulator import Emulator
 
 from .conftest import LOCATION, assignments, scope_id
@@ -59,13 +66,28 @@ def test_guide_walkthrough(az: Azure, emu: Emulator, service_principal: object) 
         "myLegacyCluster", resource_group=rg, service_principal=service_principal
     )  # type: ignore[arg-type]
     assert legacy.identity_type is IdentityType.SERVICE_PRINCIPAL
-    legacy = legacy.enable_managed_identity()
+    plan = legacy.enable_managed_identity(dry_run=True)  # says the kubelet must wait
+    assert any("must wait for the next node image" in str(w) for w in plan.warnings)
+    legacy = legacy.enable_managed_identity(registries=[registry])
     assert legacy.identity_type is IdentityType.SYSTEM_ASSIGNED
+    assert legacy.uses_managed_identity and not legacy.kubelet_uses_managed_identity
+    # "An update only works if there's a VHD update to consume": nothing newer, nothing written
+    first = len(emu.requests)
+    with pytest.warns(NoNewerNodeImageWarning):
+        same = legacy.upgrade_node_images()
+    assert same is legacy
+    assert not [r for r in list(emu.requests)[first:] if r.method == "POST"]
     emu.set_newest_node_image(NEWER_IMAGE)
     legacy = legacy.upgrade_node_images(allow_downtime=True)
-    assert legacy.uses_managed_identity
+    assert legacy.kubelet_uses_managed_identity
+    assert legacy.kubelet_identity is not None
+    assert emu.check_access(legacy.kubelet_identity.object_id, ACR_PULL, registry)  # re-attached
     legacy = legacy.use_identity(ident)
     assert legacy.identity_type is IdentityType.USER_ASSIGNED
+    # User-assigned back to system-assigned (the guide's last migration).
+    legacy = legacy.use_system_assigned_identity()
+    assert legacy.identity_type is IdentityType.SYSTEM_ASSIGNED
+    assert legacy.principal_id and legacy.principal_id != ident.principal_id
 
     # A kubelet identity with AcrPull, a cluster using it, its kubelet properties.
     kubelet = az.create_identity("myKubeletIdentity", resource_group=rg)
