@@ -33,8 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--service-principal",
-        metavar="CLIENT_ID:SECRET",
-        help="legacy service principal for the migration flow (Azure only)",
+        metavar="CLIENT_ID",
+        help="legacy service principal for the migration flow (Azure only); its secret is read "
+        "from AKS_IDENTITY_SP_SECRET or prompted for, never taken from the command line",
     )
     demo.add_argument(
         "--cleanup", action="store_true", help="delete the resource group at the end (Azure only)"
@@ -77,14 +78,10 @@ def _azure_demo(args: argparse.Namespace) -> int:
 
     from aks_identity._azure import endpoints
     from aks_identity._client import Azure
-    from aks_identity._demo import AzureEnvironment, walkthrough
-    from aks_identity._model import ServicePrincipal
+    from aks_identity._demo import AzureEnvironment, service_principal_from, walkthrough
 
+    sp = service_principal_from(args.service_principal) if args.service_principal else None
     credential = DefaultAzureCredential(authority=endpoints(args.cloud).authority)
-    sp = None
-    if args.service_principal:
-        client_id, _, secret = args.service_principal.partition(":")
-        sp = ServicePrincipal(client_id, secret)
     group = args.resource_group or f"aks-identity-demo-{secrets.token_hex(3)}"
     with Azure(credential, args.subscription, cloud=args.cloud) as azure:
         print(

@@ -7,24 +7,66 @@ does not create (networks, key vaults, registries, a legacy service principal).
 
 from __future__ import annotations
 
+import getpass
+import os
 import secrets
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 
 import attrs
 
 from aks_identity._client import Azure
-from aks_identity._errors import ConfirmationRequired
+from aks_identity._errors import ConfirmationRequired, ValidationError
 from aks_identity._ids import ResourceId
 from aks_identity._model import NetworkProfile, ServicePrincipal
 from aks_identity._objects import Cluster, ManagedIdentity, RoleAssignment
 
-__all__ = ["EmulatorEnvironment", "Environment", "Scopes", "walkthrough"]
+__all__ = [
+    "SECRET_VARIABLE",
+    "EmulatorEnvironment",
+    "Environment",
+    "Scopes",
+    "service_principal_from",
+    "walkthrough",
+]
 
 Print = Callable[[str], None]
+SECRET_VARIABLE = "AKS_IDENTITY_SP_SECRET"
+"""Where ``demo --service-principal CLIENT_ID`` reads the secret (else it prompts)."""
+
+
+def service_principal_from(
+    client_id: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    prompt: Callable[[str], str] | None = None,
+) -> ServicePrincipal:
+    """A service principal whose secret comes from the environment or a prompt, never argv."""
+    if ":" in client_id:
+        raise ValidationError(
+            "--service-principal takes the client ID only: a secret on the command line ends "
+            f"up in shell history and process lists; set {SECRET_VARIABLE} or type it at the "
+            "prompt",
+            rule="service-principal-secret",
+        )
+    secret = (os.environ if environ is None else environ).get(SECRET_VARIABLE)
+    if not secret:
+        ask = prompt or getpass.getpass
+        secret = ask(f"secret of service principal {client_id} ({SECRET_VARIABLE} is unset): ")
+    if not secret:
+        raise ValidationError(
+            f"no secret for service principal {client_id}: set {SECRET_VARIABLE} or type it at "
+            "the prompt",
+            rule="service-principal-secret",
+        )
+    return ServicePrincipal(client_id, secret)
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 class Environment(Protocol):
@@ -168,9 +210,18 @@ class _Printer:
     def cluster(self, cluster: Cluster) -> None:
         self.show("identity type", cluster.identity_type.value)
         self.show("control-plane principal", cluster.principal_id or "(none: service principal)")
-        self.show("uses managed identity", cluster.uses_managed_identity)
+        self.show("control plane on MI", _yes(cluster.uses_managed_identity))
+        self.show(
+            "kubelet on MI",
+            _yes(cluster.kubelet_uses_managed_identity)
+            + ("" if cluster.kubelet_uses_managed_identity else " (still the service principal)"),
+        )
         if cluster.kubelet_identity is not None:
             self.show("kubelet identity", cluster.kubelet_identity.name)
+
+    def say(self, text: str) -> None:
+        """What is happening now, in words."""
+        self._out(f"    -> {text}")
 
     def grant(self, assignment: RoleAssignment) -> None:
         self.show(
@@ -247,20 +298,45 @@ def walkthrough(
             )
             p.cluster(legacy)
         with p.step("Migrate it to a system-assigned identity"):
-            legacy = legacy.enable_managed_identity()
+            p.say(
+                "the service principal pulled from the registry: registries=[...] re-attaches "
+                "it to the new kubelet identity in the same plan"
+            )
+            plan = legacy.enable_managed_identity(registries=[scopes.registry], dry_run=True)
+            p.show("dry run", plan)
+            p.say("now for real: one PUT, then the grants for the new identities")
+            legacy = legacy.enable_managed_identity(registries=[scopes.registry])
             p.cluster(legacy)
-        with p.step("Upgrade node images so the kubelet leaves the service principal"):
+            if legacy.kubelet_identity is not None:
+                for held in legacy.kubelet_identity.role_assignments(scope=scopes.registry):
+                    p.show("kubelet re-attached", f"{held.role_name} on {held.scope.name}")
+            p.say(
+                "the control plane uses its managed identity now; the kubelet moves only when "
+                "its nodes get a newer node image"
+            )
+        with p.step("Upgrade node images: is there a newer one to consume?"):
+            p.say("reading each pool's upgrade profile (latestNodeImageVersion)")
+            same = legacy.upgrade_node_images()
+            p.say(
+                "nothing newer: nothing was written and no consent was needed"
+                if same is legacy
+                else "upgraded"
+            )
+        with p.step("AKS publishes a newer node image: upgrade so the kubelet moves"):
             env.newer_node_image()
             try:
                 legacy.upgrade_node_images()
+                p.say("no newer image yet (Azure publishes them on its own schedule)")
             except ConfirmationRequired as refused:
-                p.show("refused without consent", refused.plan)
-            legacy = legacy.upgrade_node_images(allow_downtime=True)
+                p.say("refused: reimaging nodes needs consent; nothing was written")
+                p.show("the plan it refused", refused.plan)
+                p.say("re-running with allow_downtime=True: the nodes are reimaged now")
+                legacy = legacy.upgrade_node_images(allow_downtime=True)
             p.show(
                 "node image",
                 ", ".join(f"{a.name}={a.node_image_version}" for a in legacy.agent_pools),
             )
-            p.show("uses managed identity", legacy.uses_managed_identity)
+            p.cluster(legacy)
         with p.step("Then to the user-assigned identity myIdentity"):
             legacy = legacy.use_identity(ident)
             p.cluster(legacy)

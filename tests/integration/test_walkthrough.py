@@ -166,3 +166,55 @@ def test_real_azure_path_of_the_demo_against_the_emulator(
             az.get_resource_group("aks-identity-demo")
     assert clusters["kubelet"].kubelet_identity is not None
     assert any("Migrate it to a system-assigned identity" in line for line in lines)
+
+
+def test_demo_service_principal_secret_never_comes_from_argv(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 12 item 5: ``demo --service-principal`` takes the secret from the environment
+    or a prompt; a CLIENT_ID:SECRET argument is refused before anything runs."""
+    from aks_identity import ServicePrincipal, ValidationError
+    from aks_identity._demo import SECRET_VARIABLE, service_principal_from
+
+    from_env = service_principal_from("client-1", environ={SECRET_VARIABLE: "s3cr3t-env"})
+    asked: list[str] = []
+    prompted = service_principal_from(
+        "client-2", environ={}, prompt=lambda text: asked.append(text) or "s3cr3t-typed"
+    )
+    with pytest.raises(ValidationError, match="client ID only"):
+        service_principal_from("client-3:s3cr3t-argv", environ={})
+
+    assert from_env == ServicePrincipal("client-1", "s3cr3t-env")
+    assert prompted.secret == "s3cr3t-typed" and "client-2" in asked[0]
+    assert "s3cr3t" not in repr(from_env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aks_identity",
+            "demo",
+            "--subscription",
+            "x",
+            "--service-principal",
+            "client-3:s3cr3t-argv",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0 and "client ID only" in done.stderr
+    assert "s3cr3t-argv" not in done.stderr
+
+
+def test_demo_shows_the_registry_reattached_and_nothing_to_upgrade() -> None:
+    from aks_identity._demo import EmulatorEnvironment, walkthrough
+
+    lines: list[str] = []
+    with Emulator(clock="virtual", seed=4) as emu:
+        walkthrough(EmulatorEnvironment(emu), out=lines.append)
+    text = "\n".join(lines)
+    assert "kubelet re-attached      AcrPull on acrdemo" in text
+    assert "nothing newer: nothing was written and no consent was needed" in text
+    assert "re-running with allow_downtime=True" in text
+    assert "kubelet on MI            no (still the service principal)" in text

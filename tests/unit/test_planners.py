@@ -3,7 +3,6 @@ what the steps would do)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -40,7 +39,10 @@ SUB = "00000000-1111-2222-3333-444444444444"
 GROUP = f"/subscriptions/{SUB}/resourceGroups/rg"
 CLUSTER = f"{GROUP}/providers/Microsoft.ContainerService/managedClusters/c1"
 NODE_GROUP = "MC_rg_c1_westus2"
-KUBELET = f"/subscriptions/{SUB}/resourceGroups/{NODE_GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/c1-agentpool"
+KUBELET = (
+    f"/subscriptions/{SUB}/resourceGroups/{NODE_GROUP}"
+    "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/c1-agentpool"
+)
 VNET = f"{GROUP}/providers/Microsoft.Network/virtualNetworks/vnet1"
 SUBNET = f"{VNET}/subnets/aks"
 REGISTRY = f"{GROUP}/providers/Microsoft.ContainerRegistry/registries/acr1"
@@ -277,7 +279,7 @@ def test_user_assigned_to_system_assigned_plans_the_new_principals_grants() -> N
         Snapshot(cluster=current), migrate.MigrationRequest(), writer, operation="use"
     )
     execute(plan)
-    assert [type(w) for w in plan.warnings][0] is TokenRefreshWarning
+    assert type(plan.warnings[0]) is TokenRefreshWarning
     assert ServicePrincipalKubeletWarning not in [type(w) for w in plan.warnings]
     assert writer.calls == [("put", CLUSTER), ("grant", (PRINCIPAL, "Network Contributor", SUBNET))]
 
