@@ -429,7 +429,10 @@ def create_cluster(
         grant_subnet=grant_subnet,
         grant_addons=grant_addons,
     )
-    principals = [control_identity.principal_id if control_identity else None]
+    control_grants = control_identity is not None and (
+        (kubelet is not None and grant_kubelet_operator) or (subnet is not None and grant_subnet)
+    )
+    principals = [control_identity.principal_id if control_identity and control_grants else None]
     if existing is not None:
         principals += [existing.principal_id, *_addons.addon_principals(existing)]
         if existing.kubelet_identity is not None:

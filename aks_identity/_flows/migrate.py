@@ -362,10 +362,16 @@ def use_identity(
     check_user_assigned_control_plane_region(cluster.location)
     new = runner.resolve_identity(identity, what="identity")
     runner.check_tenant(new, "the control-plane identity")
+    grants_for_new = (grant_subnet and bool(cluster.subnet_ids)) or (
+        grant_kubelet_operator and custom_kubelet(cluster)
+    )
+    unchanged = new.id in cluster.identity.user_assigned and not failed(cluster)
     snapshot = runner.snapshot(
         cluster=cluster,
-        principals=[new.principal_id, *_addons.addon_principals(cluster)],
-        latest_images=cluster.identity_type is IdentityType.SERVICE_PRINCIPAL,
+        principals=[]
+        if unchanged
+        else [new.principal_id if grants_for_new else None, *_addons.addon_principals(cluster)],
+        latest_images=cluster.identity_type is IdentityType.SERVICE_PRINCIPAL and not unchanged,
     )
     plan = plan_use_identity(
         snapshot,
