@@ -54,6 +54,8 @@ class Snapshot:
     latest_images: Mapping[str, str | None] = attrs.field(factory=dict)
     """Per agent pool, the newest node image AKS offers (None: AKS does not say)."""
     tenant_id: str | None = None
+    cloud: str = "AzureCloud"
+    """The Azure CLI name of the cloud (some add-on grants are made only in AzureCloud)."""
 
     def role_of(self, assignment: RoleAssignment) -> Role:
         guid = role_guid_from_definition_id(assignment.role_definition_id)

@@ -105,6 +105,7 @@ class Runner:
             assignments=assignments,
             roles=self.custom_roles(a for group in assignments.values() for a in group),
             latest_images=images,
+            cloud=self.azure.cloud,
         )
 
     def custom_roles(self, assignments: Iterable[RoleAssignment]) -> dict[str, Role]:

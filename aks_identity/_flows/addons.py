@@ -7,7 +7,9 @@ from managed_cluster_decorator.py (``postprocessing_after_mc_created`` of the cr
 update decorators) and from custom.py (``aks enable-addons``):
 
 - ``add_monitoring_role_assignment``: omsagent, Monitoring Metrics Publisher on the cluster,
-  unless the add-on's config has ``useAADAuth`` true (managed identity auth needs none);
+  unless the add-on's config has ``useAADAuth`` true (managed identity auth needs none); only
+  in AzureCloud (its callers check ``cloud_name.lower() == 'azurecloud'``: "Custom Metrics is
+  supported only in Azure Public cloud");
 - ``add_ingress_appgw_addon_role_assignment``: ingressApplicationGateway, Contributor on the
   resource group of ``config.applicationGatewayId``, Network Contributor on
   ``config.subnetId``, Contributor on the virtual network of the first pool's subnet when the
@@ -141,12 +143,14 @@ def addon_grants(
     *,
     cluster_id: ResourceId,
     pool_subnet: ResourceId | None,
+    cloud: str = "AzureCloud",
 ) -> list[AddonGrant]:
     """The grants the Azure CLI makes for an add-on (pure)."""
     key = canonical(addon)
     found = {k.lower(): v for k, v in config.items()}
     grants: list[AddonGrant] = []
-    if key == MONITORING and not _truthy(found.get("useaadauth")):
+    public_cloud = cloud.lower() == "azurecloud"
+    if key == MONITORING and public_cloud and not _truthy(found.get("useaadauth")):
         grants.append(
             AddonGrant(
                 addon=key,
@@ -261,7 +265,9 @@ def plan_addon_grants(
         config = configs.get(key)
         if config is None and cluster is not None:
             config = next((a.config for a in cluster.addons if a.name.lower() == key.lower()), {})
-        for grant in addon_grants(key, config or {}, cluster_id=rid, pool_subnet=pool_subnet):
+        for grant in addon_grants(
+            key, config or {}, cluster_id=rid, pool_subnet=pool_subnet, cloud=snapshot.cloud
+        ):
             if kind is IdentityType.SERVICE_PRINCIPAL:
                 builder.warn(
                     PropagationWarning(

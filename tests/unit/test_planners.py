@@ -342,6 +342,12 @@ def test_addon_grants_match_the_cli() -> None:
 
     assert table("monitoring", {}, None) == [("Monitoring Metrics Publisher", CLUSTER)]
     assert table("omsagent", {"useAADAuth": "True"}, None) == []
+    assert (
+        addons.addon_grants(
+            "omsagent", {}, cluster_id=rid, pool_subnet=None, cloud="AzureUSGovernment"
+        )
+        == []
+    )
     assert table(
         "ingress-appgw",
         {"applicationGatewayId": gateway, "subnetId": SUBNET, "subnetCIDR": "10.2.0.0/16"},
