@@ -73,8 +73,10 @@ class Operations:
 
     # -- flows -----------------------------------------------------------------------
 
-    def create_cluster(self, name: str, **request: Any) -> Cluster | Plan:
-        return create.create_cluster(self._runner, name, **request)
+    def create_cluster(self, name: str, *, dry_run: bool, **request: Any) -> Cluster | Plan:
+        return create.create_cluster(
+            self._runner, create.CreateInput(name=name, **request), dry_run=dry_run
+        )
 
     def enable_managed_identity(
         self,

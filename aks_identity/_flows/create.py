@@ -46,7 +46,15 @@ if TYPE_CHECKING:
 
     from ._runner import Runner
 
-__all__ = ["CreateRequest", "create_cluster", "plan_create"]
+__all__ = [
+    "CreateInput",
+    "CreateRequest",
+    "create_cluster",
+    "plan_create",
+    "read_snapshot",
+    "resolve",
+    "validate",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -317,129 +325,166 @@ def _grants_after(
     return made
 
 
-def create_cluster(
-    runner: Runner,
-    name: str,
-    *,
-    resource_group: str,
-    location: str | None,
-    identity: ManagedIdentity | str | ResourceId | None,
-    kubelet_identity: ManagedIdentity | str | ResourceId | None,
-    service_principal: ServicePrincipal | None,
-    network: NetworkProfile | None,
-    private_dns_zone: str | ResourceId | None,
-    attach_acr: Sequence[str | ResourceId],
-    grant_kubelet_operator: bool,
-    grant_subnet: bool,
-    node_count: int,
-    kubernetes_version: str | None,
-    addons: Sequence[str] | Mapping[str, Mapping[str, str]],
-    enable_oidc_issuer: bool,
-    enable_workload_identity: bool,
-    tags: dict[str, str] | None,
-    dry_run: bool,
-    grant_addons: bool = True,
-) -> Cluster | Plan:
-    """Create a cluster with its automatic grants (see Azure.create_cluster)."""
-    from aks_identity._objects import ManagedIdentity
+@attrs.frozen(kw_only=True)
+class CreateInput:
+    """A create request as the caller wrote it (references not resolved yet)."""
 
-    kubelet_rid = (
-        None
-        if kubelet_identity is None
-        else kubelet_identity.id
-        if isinstance(kubelet_identity, ManagedIdentity)
-        else ResourceId.parse(kubelet_identity)
-    )
-    zone = None if private_dns_zone is None else str(private_dns_zone)
+    name: str
+    resource_group: str
+    location: str | None
+    identity: ManagedIdentity | str | ResourceId | None
+    kubelet_identity: ManagedIdentity | str | ResourceId | None
+    service_principal: ServicePrincipal | None
+    network: NetworkProfile | None
+    private_dns_zone: str | ResourceId | None
+    attach_acr: Sequence[str | ResourceId]
+    grant_kubelet_operator: bool
+    grant_subnet: bool
+    node_count: int
+    kubernetes_version: str | None
+    addons: Sequence[str] | Mapping[str, Mapping[str, str]]
+    enable_oidc_issuer: bool
+    enable_workload_identity: bool
+    tags: dict[str, str] | None
+    grant_addons: bool = True
+
+    @property
+    def kubelet_rid(self) -> ResourceId | None:
+        from aks_identity._objects import ManagedIdentity
+
+        value = self.kubelet_identity
+        if value is None:
+            return None
+        return value.id if isinstance(value, ManagedIdentity) else ResourceId.parse(value)
+
+    @property
+    def zone(self) -> str | None:
+        return None if self.private_dns_zone is None else str(self.private_dns_zone)
+
+
+@attrs.frozen(kw_only=True)
+class Checked:
+    """What validation of a create request yields (pure, before any read)."""
+
+    control: IdentityType
+    subnet: ResourceId | None
+    registries: tuple[ResourceId, ...]
+    addon_config: dict[str, dict[str, str]]
+
+
+def validate(given: CreateInput) -> Checked:
+    """The documented rules and the values' types (pure: nothing is read or written)."""
     control = check_create(
-        name,
-        identity=identity,
-        kubelet_rid=kubelet_rid,
-        service_principal=service_principal,
-        private_dns_zone=zone,
-        attach_acr=attach_acr,
+        given.name,
+        identity=given.identity,
+        kubelet_rid=given.kubelet_rid,
+        service_principal=given.service_principal,
+        private_dns_zone=given.zone,
+        attach_acr=given.attach_acr,
     )
     subnet = None
-    if network is not None and network.subnet_id is not None:
-        subnet = network.subnet_id.expect(ResourceKind.SUBNET, what="network.subnet_id")
+    if given.network is not None and given.network.subnet_id is not None:
+        subnet = given.network.subnet_id.expect(ResourceKind.SUBNET, what="network.subnet_id")
     registries = tuple(
         ResourceId.parse(r).expect(ResourceKind.CONTAINER_REGISTRY, what="attach_acr")
-        for r in attach_acr
+        for r in given.attach_acr
     )
-    addon_config = _addons.normalize(addons)
-    group = runner.azure.get_resource_group(resource_group)
-    region = normalize_location(location or group.location)
-    if control is IdentityType.USER_ASSIGNED:
+    return Checked(
+        control=control,
+        subnet=subnet,
+        registries=registries,
+        addon_config=_addons.normalize(given.addons),
+    )
+
+
+def resolve(runner: Runner, given: CreateInput, checked: Checked) -> CreateRequest:
+    """Read what the request names: the group's location, the identities (region, tenant)."""
+    group = runner.azure.get_resource_group(given.resource_group)
+    region = normalize_location(given.location or group.location)
+    if checked.control is IdentityType.USER_ASSIGNED:
         check_user_assigned_control_plane_region(region)
-    if kubelet_rid is not None:
+    if given.kubelet_identity is not None:
         check_kubelet_identity_region(region)
-    control_identity = (
-        None if identity is None else runner.resolve_identity(identity, what="identity")
+    control = (
+        None if given.identity is None else runner.resolve_identity(given.identity, what="identity")
     )
     kubelet = (
         None
-        if kubelet_identity is None
-        else runner.resolve_identity(kubelet_identity, what="kubelet_identity")
+        if given.kubelet_identity is None
+        else runner.resolve_identity(given.kubelet_identity, what="kubelet_identity")
     )
-    if control_identity is not None:
-        runner.check_tenant(control_identity, "the control-plane identity")
+    if control is not None:
+        runner.check_tenant(control, "the control-plane identity")
     if kubelet is not None:
         runner.check_tenant(kubelet, "the kubelet identity")
     subscription = runner.azure.subscription_id
+    spec = ClusterSpec(
+        location=region,
+        dns_prefix=_dns_prefix(given.name, group.name, subscription),
+        identity_id=None if control is None else control.id,
+        service_principal=given.service_principal,
+        kubelet=None
+        if kubelet is None
+        else KubeletSpec(
+            resource_id=kubelet.id, client_id=kubelet.client_id, object_id=kubelet.principal_id
+        ),
+        network=given.network,
+        private_dns_zone=given.zone,
+        node_count=given.node_count,
+        kubernetes_version=given.kubernetes_version,
+        addons=tuple(checked.addon_config),
+        addon_config=checked.addon_config,
+        enable_oidc_issuer=given.enable_oidc_issuer,
+        enable_workload_identity=given.enable_workload_identity,
+        tags=dict(given.tags or {}),
+    )
     rid = ResourceId.build(
         subscription_id=subscription,
         resource_group=group.name,
         namespace="Microsoft.ContainerService",
         type="managedClusters",
-        name=name,
+        name=given.name,
     )
-    existing = runner.find_cluster(rid)
-    if existing is not None and not settled(existing):
-        runner.wait_terminal(rid)  # an earlier run's operation is still going: let it end
-        existing = runner.find_cluster(rid)
-    request = CreateRequest(
+    return CreateRequest(
         rid=rid,
-        control=control,
-        spec=ClusterSpec(
-            location=region,
-            dns_prefix=_dns_prefix(name, group.name, subscription),
-            identity_id=None if control_identity is None else control_identity.id,
-            service_principal=service_principal,
-            kubelet=None
-            if kubelet is None
-            else KubeletSpec(
-                resource_id=kubelet.id, client_id=kubelet.client_id, object_id=kubelet.principal_id
-            ),
-            network=network,
-            private_dns_zone=zone,
-            node_count=node_count,
-            kubernetes_version=kubernetes_version,
-            addons=tuple(addon_config),
-            addon_config=addon_config,
-            enable_oidc_issuer=enable_oidc_issuer,
-            enable_workload_identity=enable_workload_identity,
-            tags=dict(tags or {}),
-        ),
-        control_identity=control_identity,
+        control=checked.control,
+        spec=spec,
+        control_identity=control,
         kubelet=kubelet,
-        service_principal=service_principal,
-        subnet=subnet,
-        registries=registries,
-        grant_kubelet_operator=grant_kubelet_operator,
-        grant_subnet=grant_subnet,
-        grant_addons=grant_addons,
+        service_principal=given.service_principal,
+        subnet=checked.subnet,
+        registries=checked.registries,
+        grant_kubelet_operator=given.grant_kubelet_operator,
+        grant_subnet=given.grant_subnet,
+        grant_addons=given.grant_addons,
     )
-    control_grants = control_identity is not None and (
-        (kubelet is not None and grant_kubelet_operator) or (subnet is not None and grant_subnet)
+
+
+def read_snapshot(runner: Runner, request: CreateRequest) -> Snapshot:
+    """The existing cluster (after an earlier run's operation ended) and the assignments of
+    the principals the plan grants to."""
+    existing = runner.find_cluster(request.rid)
+    if existing is not None and not settled(existing):
+        runner.wait_terminal(request.rid)  # an earlier run's operation is still going
+        existing = runner.find_cluster(request.rid)
+    control = request.control_identity
+    control_grants = control is not None and (
+        (request.kubelet is not None and request.grant_kubelet_operator)
+        or (request.subnet is not None and request.grant_subnet)
     )
-    principals = [control_identity.principal_id if control_identity and control_grants else None]
+    principals = [control.principal_id if control is not None and control_grants else None]
     if existing is not None:
         principals += [existing.principal_id, *_addons.addon_principals(existing)]
         if existing.kubelet_identity is not None:
             principals.append(existing.kubelet_identity.object_id)
-    snapshot = runner.snapshot(cluster=existing, principals=principals)
-    plan = plan_create(snapshot, request, runner)
-    return runner.run(plan, rid, dry_run=dry_run)
+    return runner.snapshot(cluster=existing, principals=principals)
+
+
+def create_cluster(runner: Runner, given: CreateInput, *, dry_run: bool) -> Cluster | Plan:
+    """Create a cluster with its automatic grants (see Azure.create_cluster)."""
+    request = resolve(runner, given, validate(given))
+    plan = plan_create(read_snapshot(runner, request), request, runner)
+    return runner.run(plan, request.rid, dry_run=dry_run)
 
 
 def _dns_prefix(name: str, resource_group: str, subscription_id: str) -> str:
