@@ -205,6 +205,10 @@ def enable_managed_identity(
 ) -> Cluster | Plan:
     """Service principal -> system-assigned."""
     operation = "enable managed identity"
+    # Registries the old service principal could pull from: today the caller names them
+    # (registries=[...]); with Microsoft Graph (the service principal's object ID by its appId,
+    # then its AcrPull assignments) the discovered ones join this tuple before planning, and
+    # plan_reattach turns each into an AcrPull PlannedGrant for the new kubelet identity.
     reattach = _registries.parse_registries(registries, what="registries")
     if cluster.identity_type is IdentityType.USER_ASSIGNED and not failed(cluster):
         raise ValidationError(

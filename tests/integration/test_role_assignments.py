@@ -152,7 +152,11 @@ def test_explicit_principal_sends_principal_type(
     ID has not replicated yet never gets PrincipalNotFound (no failed request, no wait)."""
     fresh = emu.state.directory.add_principal(display_name="new-app", replicated=False)
     start, first = emu.clock.now(), len(emu.requests)
-    made = az.grant(Principal(fresh.object_id, PrincipalType.SERVICE_PRINCIPAL), "Reader", vault)
+    who = Principal(fresh.object_id, PrincipalType.SERVICE_PRINCIPAL)
+    plan = az.grant(who, "Reader", vault, dry_run=True)
+    assert [r for r in list(emu.requests)[first:] if r.method != "GET"] == []
+    assert [s.action for s in plan.steps] == ["grant"]
+    made = az.grant(who, "Reader", vault)
     assert made.principal_type is PrincipalType.SERVICE_PRINCIPAL
     assert [r.status for r in list(emu.requests)[first:] if r.status >= 400] == []
     assert emu.clock.now() - start < 60

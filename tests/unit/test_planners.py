@@ -416,3 +416,45 @@ def test_delete_plans_revokes_for_the_identities_aks_made() -> None:
     assert [s.action for s in plan.steps] == ["revoke", "revoke", "revoke", "delete"]
     assert [c[0] for c in writer.calls] == ["revoke", "revoke", "revoke", "delete"]
     assert [s.action for s in kept.steps] == ["delete"]
+
+
+def _input(**overrides: Any) -> create.CreateInput:
+    values: dict[str, Any] = {
+        "name": "c1",
+        "resource_group": "rg",
+        "location": None,
+        "identity": None,
+        "kubelet_identity": None,
+        "service_principal": None,
+        "network": None,
+        "private_dns_zone": None,
+        "attach_acr": (),
+        "grant_kubelet_operator": True,
+        "grant_subnet": True,
+        "node_count": 1,
+        "kubernetes_version": None,
+        "addons": (),
+        "enable_oidc_issuer": False,
+        "enable_workload_identity": False,
+        "tags": None,
+    }
+    values.update(overrides)
+    return create.CreateInput(**values)
+
+
+def test_validate_is_pure_and_names_the_fix() -> None:
+    from aks_identity import ServicePrincipal, ValidationError
+
+    checked = create.validate(
+        _input(addons={"monitoring": {}}, network=NetworkProfile(subnet_id=SUBNET))
+    )
+    assert checked.control is IdentityType.SYSTEM_ASSIGNED
+    assert checked.addon_config == {"omsagent": {}}
+    assert str(checked.subnet) == SUBNET
+    sp = ServicePrincipal("client", "secret")
+    with pytest.raises(ValidationError, match="managed-identity cluster"):
+        create.validate(_input(service_principal=sp, attach_acr=[REGISTRY]))
+    with pytest.raises(ValidationError, match="not both"):
+        create.validate(_input(service_principal=sp, identity=identity("cp-id", "5")))
+    with pytest.raises(ValidationError, match="list of add-on names"):
+        create.validate(_input(addons="omsagent"))
