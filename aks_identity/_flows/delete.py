@@ -68,7 +68,9 @@ def delete_cluster(
     runner: Runner, rid: ResourceId, *, keep_role_assignments: bool, dry_run: bool
 ) -> Plan | None:
     """Delete a cluster (idempotent) and, first, its AKS-made identities' role assignments."""
-    cluster = runner.find_cluster(rid)
+    # Read fresh even for cluster.delete(): an older snapshot may predate a migration and
+    # miss the identities AKS made since. With keep_role_assignments nothing needs reading.
+    cluster = None if keep_role_assignments else runner.find_cluster(rid)
     principals = (
         [] if cluster is None or keep_role_assignments else list(aks_made_principals(cluster))
     )
