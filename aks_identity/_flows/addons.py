@@ -58,6 +58,8 @@ __all__ = [
 MONITORING = "omsagent"
 INGRESS_APPGW = "ingressApplicationGateway"
 VIRTUAL_NODE = "aciConnectorLinux"
+# The Azure CLI's add-on names (``az aks enable-addons --addons``, _consts.py ADDONS) and the
+# addonProfiles keys, lower-cased, to the addonProfiles key.
 _CANONICAL = {
     "omsagent": MONITORING,
     "monitoring": MONITORING,
@@ -73,8 +75,8 @@ _CANONICAL = {
     "http_application_routing": "httpApplicationRouting",
     "confcom": "ACCSGXDevicePlugin",
     "accsgxdeviceplugin": "ACCSGXDevicePlugin",
+    "kube-dashboard": "kubeDashboard",
     "kubedashboard": "kubeDashboard",
-    "opensourcecompliance": "openServiceMesh",
     "openservicemesh": "openServiceMesh",
     "open-service-mesh": "openServiceMesh",
 }
