@@ -83,7 +83,19 @@ def role_covers(held: Role, wanted: Role) -> bool:
     actions, data_actions = needed_actions(wanted)
     if not actions and not data_actions:
         return False
+    if wanted.guid not in _NEEDED and not _denies_no_more(held, wanted):
+        return False
     return _grants_all(held, actions, False) and _grants_all(held, data_actions, True)
+
+
+def _denies_no_more(held: Role, wanted: Role) -> bool:
+    """``held`` excludes nothing ``wanted`` allows: a wildcard grant (``*``) with exclusions
+    covers only a role with the same exclusions or more (Contributor never covers Owner)."""
+    mine = {a.lower() for a in wanted.not_actions}
+    theirs = {a.lower() for a in wanted.not_data_actions}
+    return {a.lower() for a in held.not_actions} <= mine and {
+        a.lower() for a in held.not_data_actions
+    } <= theirs
 
 
 def role_label(role: Role) -> str:

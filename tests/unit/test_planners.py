@@ -157,6 +157,9 @@ def identity(name: str, object_id: str) -> ManagedIdentity:
         ("Owner", "AcrPull", True),
         ("AcrPush", "AcrPull", True),
         ("Managed Identity Operator", "Managed Identity Operator", True),
+        ("Contributor", "Owner", False),  # its exclusions (role assignments) are not Owner's
+        ("Owner", "Contributor", True),
+        ("Contributor", "Monitoring Metrics Publisher", False),  # a data action: * is not data
     ],
 )
 def test_role_covers(held: str, wanted: str, covers: bool) -> None:
