@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -10,6 +12,7 @@ from aks_identity._roles import get_role
 
 from ._aks import AksEmulatorMixin
 from ._app import App
+from ._az import AzSetup, az_setup_commands, ca_bundle_with_system
 from ._clock import Clock, RealClock, VirtualClock
 from ._config import Delay, DelayLike, EmulatorConfig
 from ._errors import ArmError
@@ -268,6 +271,33 @@ class Emulator(AksEmulatorMixin):
                 principal_type,
                 propagated=in_force,
             )
+
+    def az_setup(
+        self, config_dir: str | os.PathLike[str] | None = None, *, role: str = "Owner"
+    ) -> AzSetup:
+        """Set up the real Azure CLI for this emulator; ``print(emu.az_setup())`` shows how.
+
+        Creates a service principal holding ``role`` on the subscription (in force at once),
+        writes the emulator's CA joined with the system's bundle, and returns the
+        environment (``AZURE_CONFIG_DIR``, ``REQUESTS_CA_BUNDLE``) and the ``az`` commands:
+        ``config set core.instance_discovery=false``, ``cloud register``, ``cloud set`` and
+        ``login --service-principal``. ``config_dir`` defaults to a directory beside the CA.
+        """
+        server = self._running
+        directory = Path(config_dir) if config_dir is not None else server.directory / "azure"
+        directory.mkdir(parents=True, exist_ok=True)
+        bundle = ca_bundle_with_system(self.ca_bundle, server.directory / "ca-with-system.pem")
+        client_id, secret = self.create_service_principal("az-cli", replicated=True, role=role)
+        commands = az_setup_commands(self.url, client_id, secret, self.tenant_id)
+        return AzSetup(
+            config_dir=str(directory),
+            ca_bundle=str(bundle),
+            client_id=client_id,
+            object_id=self.service_principal_id(client_id),
+            tenant_id=self.tenant_id,
+            subscription_id=self.subscription_id,
+            commands=tuple(tuple(c) for c in commands),
+        )
 
     def check_access(self, principal_id: str, action: str, scope: str) -> bool:
         """Whether ``principal_id`` may perform ``action`` on ``scope`` now (grants in force)."""

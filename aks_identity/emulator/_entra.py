@@ -16,7 +16,7 @@ import uuid
 from typing import Any
 
 from ._services import ServiceReply, ServiceRequest
-from ._tokens import ARM_AUDIENCES, GRAPH_AUDIENCES
+from ._tokens import ARM_AUDIENCES, GRAPH_AUDIENCES, audience_of
 
 __all__ = ["entra_error", "serve_entra"]
 
@@ -100,7 +100,7 @@ def _resource(scope: str) -> str | None:
     scopes = scope.split()
     if len(scopes) != 1 or not scopes[0].endswith("/.default"):
         return None
-    return scopes[0][: -len(".default")]
+    return scopes[0][: -len("/.default")] or None
 
 
 def _token(request: ServiceRequest) -> ServiceReply:
@@ -177,7 +177,7 @@ def _token(request: ServiceRequest) -> ServiceReply:
     issued = state.tokens.issue(
         principal.object_id,
         client_id=principal.client_id,
-        audience=resource if resource.endswith("/") else resource + "/",
+        audience=audience_of([form.get("scope", "")]),
     )
     lifetime = int(issued.expires_on - issued.issued_at)
     body = {

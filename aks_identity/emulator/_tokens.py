@@ -70,7 +70,7 @@ _REFRESH_MARGIN = 300.0
 def audience_of(scopes: Iterable[str]) -> str:
     """The ``aud`` a token for ``scopes`` carries: the resource before ``/.default``."""
     scope = next(iter(scopes), "https://management.azure.com/.default")
-    resource = scope[: -len(".default")] if scope.endswith("/.default") else scope
+    resource = scope[: -len("/.default")] if scope.endswith("/.default") else scope
     return resource if resource.endswith("/") else resource + "/"
 
 
