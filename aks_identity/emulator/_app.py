@@ -37,6 +37,7 @@ ROUTE_MODULES = (
     "_providers",
     "_polling",
     "_aks",
+    "_aks_credentials",
 )
 
 _FAULT_CODES = {

@@ -179,7 +179,10 @@ def _token(request: ServiceRequest) -> ServiceReply:
         client_id=principal.client_id,
         audience=audience_of([form.get("scope", "")]),
     )
-    lifetime = int(issued.expires_on - issued.issued_at)
+    # expires_in is read on the client's wall clock: a real clock running time_scale times
+    # faster than the wall clock makes the token last that much shorter in wall seconds.
+    scale = float(getattr(state.clock, "time_scale", 1.0))
+    lifetime = max(1, int((issued.expires_on - issued.issued_at) / scale))
     body = {
         "token_type": "Bearer",
         "expires_in": lifetime,
