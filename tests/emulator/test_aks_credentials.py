@@ -31,7 +31,7 @@ def test_user_credential_is_a_kubeconfig_for_the_cluster(aks: Aks) -> None:
     assert f"server: https://{fqdn}:443\n" in text
     assert "current-context: c1\n" in text
     assert f"- name: clusterUser_{RG}_c1\n" in text
-    line = next(l for l in text.splitlines() if "client-certificate-data:" in l)
+    line = next(x for x in text.splitlines() if "client-certificate-data:" in x)
     certificate = x509.load_pem_x509_certificate(base64.b64decode(line.split(": ")[1]))
     assert certificate.subject.rfc4514_string() == "CN=masterclient,O=system:masters"
 

@@ -190,7 +190,7 @@ def test_token_of_another_tenant_is_refused(emu: Emulator) -> None:
 
 def test_tampered_and_wrong_audience_tokens_are_refused(emu: Emulator) -> None:
     token = emu.credential().get_token(ARM_SCOPE).token
-    header, payload, signature = token.split(".")
+    header, _, signature = token.split(".")
     forged = dict(_claims(token), oid="00000000-0000-0000-0000-000000000001")
     body = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
     assert _arm_get(emu, f"{header}.{body}.{signature}").json()["error"]["code"] == (
