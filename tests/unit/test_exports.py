@@ -93,5 +93,8 @@ def test_binding_emulator_api_is_present(arm_emulator: object) -> None:
         "check_access",
         "put_resource",
         "reset",
+        "az_setup",
+        "create_service_principal",
+        "caller_client_id",
     ):
         assert hasattr(arm_emulator, attr), attr
