@@ -119,19 +119,27 @@ def test_06_identity_show_principal_id(az: Cli) -> None:
 
 
 def test_07_aks_create_user_assigned_on_a_subnet(az: Cli, emu: Emulator) -> None:
-    vnet = f"{_group(emu)}/providers/Microsoft.Network/virtualNetworks/myVnet"
-    subnet = f"{vnet}/subnets/mySubnet"
-    emu.put_resource(
-        vnet,
-        {
-            "location": "westus2",
-            "properties": {
-                "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]},
-                "subnets": [{"name": "mySubnet", "properties": {"addressPrefix": "10.240.0.0/16"}}],
-            },
-        },
-    )
-    emu.put_resource(subnet, {"properties": {"addressPrefix": "10.240.0.0/16"}})
+    # The guide's prerequisite, made with the CLI too (the emulator stores it generically).
+    subnet = az(
+        "network",
+        "vnet",
+        "create",
+        "--resource-group",
+        RG,
+        "--name",
+        "myVnet",
+        "--address-prefixes",
+        "10.0.0.0/8",
+        "--subnet-name",
+        "mySubnet",
+        "--subnet-prefixes",
+        "10.240.0.0/16",
+        "--query",
+        "newVNet.subnets[0].id",
+        "-o",
+        "tsv",
+    ).text
+    assert subnet.lower().endswith("/virtualnetworks/myvnet/subnets/mysubnet")
     cluster = az(
         "aks",
         "create",
@@ -238,15 +246,20 @@ def test_11_aks_show_kubelet_identity(az: Cli) -> None:
 
 
 def test_12_aks_update_attach_acr(az: Cli, emu: Emulator) -> None:
-    registry = f"{_group(emu)}/providers/Microsoft.ContainerRegistry/registries/myregistry"
-    emu.put_resource(
-        registry,
-        {
-            "location": "westus2",
-            "sku": {"name": "Basic"},
-            "properties": {"loginServer": "myregistry.azurecr.io"},
-        },
-    )
+    registry = az(
+        "acr",
+        "create",
+        "--resource-group",
+        RG,
+        "--name",
+        "myregistry",
+        "--sku",
+        "Basic",
+        "--query",
+        "id",
+        "-o",
+        "tsv",
+    ).text
     az(
         "aks",
         "update",
