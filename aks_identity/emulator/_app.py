@@ -22,7 +22,7 @@ from ._errors import ArmError
 from ._faults import Fault
 from ._log import RequestRecord
 from ._routes import Context, Reply, match
-from ._services import ServiceRequest, service_for
+from ._services import ServiceReply, ServiceRequest, service_for
 from ._state import State
 from ._tokens import ARM_AUDIENCES, TokenRejected
 
@@ -111,19 +111,25 @@ class App:
         return _response(reply, request.method)
 
     def _serve(self, request: Request, service: Any) -> Response:
+        """Answer an Entra ID, Graph or metadata request (see ``_services``)."""
         with self.state.lock:
-            served = service(
-                ServiceRequest(
-                    state=self.state,
-                    method=request.method,
-                    path=request.path,
-                    query=dict(request.args.items()),
-                    form=dict(request.form.items()),
-                    data=request.get_data(),
-                    authorization=request.headers.get("Authorization", ""),
-                    base_url=self.base_url,
+            try:
+                served = service(
+                    ServiceRequest(
+                        state=self.state,
+                        method=request.method,
+                        path=request.path,
+                        query=dict(request.args.items()),
+                        form=dict(request.form.items()),
+                        data=request.get_data(),
+                        authorization=request.headers.get("Authorization", ""),
+                        base_url=self.base_url,
+                    )
                 )
-            )
+            except Exception:
+                _log.exception("emulator error on %s %s", request.method, request.path)
+                error = {"code": "InternalServerError", "message": "Emulator error."}
+                served = ServiceReply(500, {"error": error}, error_code="InternalServerError")
             self._log(request, served.status, served.caller, None, served.error_code)
         return _response(Reply(served.status, served.body, served.headers), request.method)
 

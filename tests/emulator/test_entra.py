@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from aks_identity import Azure
-from aks_identity.emulator import Emulator
+from aks_identity.emulator import Delay, Emulator
 
 ARM_SCOPE = "https://management.azure.com/.default"
 
@@ -145,7 +145,7 @@ def test_unknown_tenant_and_unreplicated_application(emu: Emulator) -> None:
     )
     assert discovery.status_code == 400
     assert discovery.json()["error_codes"] == [90002]
-    emu.state.config.replication_delay = type(emu.state.config.replication_delay).fixed(30)
+    emu.state.config.replication_delay = Delay.fixed(30)
     client_id, secret = emu.create_service_principal("new")
     early = _token_request(emu, client_id=client_id, client_secret=secret)
     assert early.json()["error_codes"] == [700016]

@@ -13,7 +13,7 @@ import requests
 
 from aks_identity import AuthorizationError, ValidationError
 from aks_identity._azure._graph import GRAPH_ENDPOINTS, Graph
-from aks_identity.emulator import Emulator
+from aks_identity.emulator import Delay, Emulator
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def _token(emu: Emulator) -> str:
 
 
 def test_service_principal_by_app_id_after_replication(emu: Emulator, graph: Graph) -> None:
-    emu.state.config.replication_delay = type(emu.state.config.replication_delay).fixed(60)
+    emu.state.config.replication_delay = Delay.fixed(60)
     client_id, _ = emu.create_service_principal("legacy")
     assert graph.service_principal_by_app_id(client_id) is None  # not replicated yet
     emu.clock.advance(61)
