@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 
 from aks_identity.emulator._emulator import Emulator
+from aks_identity.emulator._tokens import DEFAULT_TOKEN_LIFETIME
 
 _USAGE = """\
 ARM emulator running (Ctrl-C to stop)
@@ -41,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--propagation-delay", type=float, default=0.0, help="seconds")
     parser.add_argument("--replication-delay", type=float, default=0.0, help="seconds")
     parser.add_argument("--lro-duration", type=float, default=30.0, help="seconds")
+    parser.add_argument(
+        "--access-token-lifetime",
+        type=float,
+        default=None,
+        help="seconds a bearer token lives (default: Entra's, a random 60-90 minutes)",
+    )
     parser.add_argument(
         "--az",
         action="store_true",
@@ -92,6 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         replication_delay=args.replication_delay,
         lro_duration=args.lro_duration,
         port=args.port,
+        access_token_lifetime=(
+            DEFAULT_TOKEN_LIFETIME
+            if args.access_token_lifetime is None
+            else args.access_token_lifetime
+        ),
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     stop = threading.Event()

@@ -22,7 +22,7 @@ from ._log import RequestLog
 from ._rbac import definition_id
 from ._server import HttpsServer
 from ._state import State
-from ._tokens import EmulatorCredential
+from ._tokens import DEFAULT_TOKEN_LIFETIME, EmulatorCredential
 
 if TYPE_CHECKING:
     from aks_identity import Azure
@@ -52,7 +52,7 @@ class Emulator(AksEmulatorMixin):
         replication_delay: DelayLike = 0.0,
         lro_duration: DelayLike = 30.0,
         token_lifetime: DelayLike = (3600.0, 86400.0),
-        access_token_lifetime: DelayLike = (3600.0, 5400.0),
+        access_token_lifetime: DelayLike = DEFAULT_TOKEN_LIFETIME,
         newest_node_image: str | None = None,
         page_size: int = 100,
         poll_step: float = 15.0,

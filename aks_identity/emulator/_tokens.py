@@ -23,7 +23,7 @@ from typing import Any
 
 from azure.core.credentials import AccessToken, AccessTokenInfo
 
-from ._config import Delay
+from ._config import DEFAULT_TOKEN_LIFETIME, Delay
 from ._jwt import InvalidJwt, SigningKey
 
 __all__ = [
@@ -37,9 +37,6 @@ __all__ = [
     "Tokens",
     "audience_of",
 ]
-
-DEFAULT_TOKEN_LIFETIME = Delay(3600.0, 5400.0)
-"""Entra's default access token lifetime: uniformly random in 60-90 minutes."""
 
 ARM_AUDIENCES = frozenset(
     {
