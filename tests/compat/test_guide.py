@@ -43,7 +43,7 @@ def test_01_group_create(az: Cli) -> None:
     assert group["properties"]["provisioningState"] == "Succeeded"
 
 
-def test_02_aks_create_system_assigned(az: Cli) -> None:
+def test_02_aks_create_system_assigned(az: Cli, emu: Emulator) -> None:
     cluster = az(
         "aks",
         "create",
@@ -56,6 +56,10 @@ def test_02_aks_create_system_assigned(az: Cli) -> None:
     assert cluster["identity"]["type"] == "SystemAssigned"
     assert cluster["provisioningState"] == "Succeeded"
     state["system_principal"] = cluster["identity"]["principalId"]
+    with emu.state.lock:
+        principal = emu.state.directory.get(state["system_principal"])
+    assert principal is not None
+    state["system_principal_app_id"] = principal.client_id
 
 
 def test_03_aks_show_principal_id(az: Cli) -> None:
@@ -387,6 +391,29 @@ def test_16_role_assignment_waits_for_replication(az: Cli, emu: Emulator) -> Non
     assert _has_assignment(emu, late["principalId"], NETWORK_CONTRIBUTOR, _group(emu))
 
 
+def test_17_assignee_by_app_id_and_listing_names(az: Cli, emu: Emulator) -> None:
+    """``--assignee <appId>`` resolves through Graph's servicePrincipalNames filter; listing
+    names each principal through ``directoryObjects/getByIds``."""
+    client_id, _ = emu.create_service_principal("pipeline", replicated=True)
+    made = az(
+        "role",
+        "assignment",
+        "create",
+        "--assignee",
+        client_id,
+        "--role",
+        "Reader",
+        "--scope",
+        _group(emu),
+    )
+    assert made.json()["principalId"] == emu.service_principal_id(client_id)
+    assert any("/v1.0/servicePrincipals 200" in r for r in made.requests)
+    listed = az("role", "assignment", "list", "--scope", _group(emu)).json()
+    names = {a["principalId"]: a["principalName"] for a in listed}
+    assert names[emu.service_principal_id(client_id)] == client_id  # servicePrincipalNames[0]
+    assert names[state["system_principal"]] == state["system_principal_app_id"]
+
+
 def _expected_error(run: Run, request: str) -> bool:
     """Errors the CLI provokes on purpose: ``aks create`` first reads the cluster (404), and
     ``--attach-acr`` writes AcrPull twice (the second gets 409 RoleAssignmentExists)."""
@@ -398,7 +425,7 @@ def _expected_error(run: Run, request: str) -> bool:
     return method == "PUT" and "/roleAssignments/" in path and status == "409"
 
 
-def test_17_no_unexpected_error_answers(az: Cli) -> None:
+def test_18_no_unexpected_error_answers(az: Cli) -> None:
     """Every error the emulator answered the CLI is one the CLI provokes on purpose."""
     unexpected = [
         (run.args, request)
