@@ -10,6 +10,7 @@ The real azure-mgmt clients talk to it over HTTPS with only ``base_url``,
                                               base_url=emu.url, connection_verify=emu.ca_bundle)
 """
 
+from aks_identity.emulator._az import AzSetup
 from aks_identity.emulator._clock import RealClock, VirtualClock
 from aks_identity.emulator._config import Delay
 from aks_identity.emulator._emulator import Emulator
@@ -20,6 +21,7 @@ from aks_identity.emulator._tokens import EmulatorCredential, TokenFileCredentia
 
 __all__ = [
     "ArmError",
+    "AzSetup",
     "Delay",
     "Emulator",
     "EmulatorCredential",

@@ -22,7 +22,9 @@ from ._errors import ArmError
 from ._faults import Fault
 from ._log import RequestRecord
 from ._routes import Context, Reply, match
+from ._services import ServiceReply, ServiceRequest, service_for
 from ._state import State
+from ._tokens import ARM_AUDIENCES, TokenRejected
 
 __all__ = ["ROUTE_MODULES", "App"]
 
@@ -35,6 +37,7 @@ ROUTE_MODULES = (
     "_providers",
     "_polling",
     "_aks",
+    "_aks_credentials",
 )
 
 _FAULT_CODES = {
@@ -83,6 +86,9 @@ class App:
         caller: str | None = None
         fault: Fault | None = None
         code: str | None = None
+        service = service_for(request.path)
+        if service is not None:  # Entra ID, Graph, metadata: before ARM's auth and api-version
+            return self._serve(request, service)
         with state.lock:
             try:
                 state.operations.settle()
@@ -104,6 +110,29 @@ class App:
             self._log(request, reply.status, caller, fault, code)
         return _response(reply, request.method)
 
+    def _serve(self, request: Request, service: Any) -> Response:
+        """Answer an Entra ID, Graph or metadata request (see ``_services``)."""
+        with self.state.lock:
+            try:
+                served = service(
+                    ServiceRequest(
+                        state=self.state,
+                        method=request.method,
+                        path=request.path,
+                        query=dict(request.args.items()),
+                        form=dict(request.form.items()),
+                        data=request.get_data(),
+                        authorization=request.headers.get("Authorization", ""),
+                        base_url=self.base_url,
+                    )
+                )
+            except Exception:
+                _log.exception("emulator error on %s %s", request.method, request.path)
+                error = {"code": "InternalServerError", "message": "Emulator error."}
+                served = ServiceReply(500, {"error": error}, error_code="InternalServerError")
+            self._log(request, served.status, served.caller, None, served.error_code)
+        return _response(Reply(served.status, served.body, served.headers), request.method)
+
     def _authenticate(self, request: Request) -> str:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -116,15 +145,22 @@ class App:
                     "The authentication failed because of missing 'Authorization' header."
                 ),
             )
-        principal = self.state.tokens.principal(token.strip()) if scheme == "Bearer" else None
-        if principal is None:
+        try:
+            if scheme != "Bearer":
+                raise TokenRejected(
+                    "InvalidAuthenticationToken",
+                    "The access token is invalid.",
+                    "The access token is invalid.",
+                )
+            claims = self.state.tokens.verify(token.strip(), audiences=ARM_AUDIENCES)
+        except TokenRejected as rejected:
             raise ArmError(
                 401,
-                "InvalidAuthenticationToken",
-                "The access token is invalid.",
-                headers=_challenge("The access token is invalid."),
-            )
-        return principal
+                rejected.code,
+                rejected.message,
+                headers=_challenge(rejected.challenge, rejected.authority),
+            ) from None
+        return str(claims["oid"])
 
     def _handle(self, request: Request, caller: str, fault: Fault | None) -> Reply:
         if fault is not None:
@@ -227,9 +263,9 @@ def _response(reply: Reply, method: str) -> Response:
     )
 
 
-def _challenge(description: str) -> dict[str, str]:
+def _challenge(description: str, tenant: str = "") -> dict[str, str]:
     return {
-        "WWW-Authenticate": 'Bearer authorization_uri="https://login.windows.net/", '
+        "WWW-Authenticate": f'Bearer authorization_uri="https://login.windows.net/{tenant}", '
         f'error="invalid_token", error_description="{description}"'
     }
 

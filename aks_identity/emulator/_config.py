@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Delay", "DelayLike", "EmulatorConfig"]
+__all__ = ["DEFAULT_TOKEN_LIFETIME", "Delay", "DelayLike", "EmulatorConfig"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ class Delay:
 
 DelayLike = Union[float, int, "tuple[float, float]", Delay]
 
+DEFAULT_TOKEN_LIFETIME = Delay(3600.0, 5400.0)
+"""Entra ID's default access token lifetime: uniformly random in 60-90 minutes
+(https://learn.microsoft.com/en-us/entra/identity-platform/configurable-token-lifetimes)."""
+
 
 @dataclass
 class EmulatorConfig:
@@ -62,6 +66,8 @@ class EmulatorConfig:
     """Long-running operations: from start until they finish."""
     token_lifetime: Delay = field(default_factory=lambda: Delay(3600.0, 86400.0))
     """How long a replaced control-plane identity's token stays in use."""
+    access_token_lifetime: Delay = DEFAULT_TOKEN_LIFETIME
+    """Bearer tokens the emulator issues: Entra's default, a random 60-90 minutes."""
     newest_node_image: str = "AKSUbuntu-2204gen2containerd-202501.01.0"
     """The newest node image the emulated AKS offers."""
     page_size: int = 100

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -10,6 +12,7 @@ from aks_identity._roles import get_role
 
 from ._aks import AksEmulatorMixin
 from ._app import App
+from ._az import AzSetup, az_setup_commands, ca_bundle_with_system
 from ._clock import Clock, RealClock, VirtualClock
 from ._config import Delay, DelayLike, EmulatorConfig
 from ._errors import ArmError
@@ -19,7 +22,7 @@ from ._log import RequestLog
 from ._rbac import definition_id
 from ._server import HttpsServer
 from ._state import State
-from ._tokens import EmulatorCredential
+from ._tokens import DEFAULT_TOKEN_LIFETIME, EmulatorCredential
 
 if TYPE_CHECKING:
     from aks_identity import Azure
@@ -32,7 +35,11 @@ class Emulator(AksEmulatorMixin):
 
     ``clock="virtual"`` (nothing waits in real time) or ``"real"`` (``time_scale`` times faster
     than the wall clock). Delays are seconds, or ``(low, high)`` for seeded random durations.
-    The default caller is Owner of the subscription.
+    ``subscriptions=N`` emulates N subscriptions in the one tenant (:attr:`subscription_ids`;
+    the first is :attr:`subscription_id`). The default caller is Owner of every subscription.
+    Bearer tokens are RS256 JWTs that expire on the emulator's clock after
+    ``access_token_lifetime`` (Entra's default: a random 60 to 90 minutes); ``token_lifetime``
+    is how long a replaced cluster identity's token stays in use.
     """
 
     def __init__(
@@ -45,6 +52,7 @@ class Emulator(AksEmulatorMixin):
         replication_delay: DelayLike = 0.0,
         lro_duration: DelayLike = 30.0,
         token_lifetime: DelayLike = (3600.0, 86400.0),
+        access_token_lifetime: DelayLike = DEFAULT_TOKEN_LIFETIME,
         newest_node_image: str | None = None,
         page_size: int = 100,
         poll_step: float = 15.0,
@@ -52,15 +60,19 @@ class Emulator(AksEmulatorMixin):
         subscription_id: str | None = None,
         tenant_id: str | None = None,
         location: str = "westus2",
+        subscriptions: int = 1,
     ) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError("clock must be 'virtual' or 'real'")
+        if type(subscriptions) is not int or subscriptions < 1:
+            raise ValueError(f"subscriptions must be a whole number >= 1, not {subscriptions!r}")
         self.clock: Clock = VirtualClock() if clock == "virtual" else RealClock(time_scale)
         config = EmulatorConfig(
             propagation_delay=Delay.of(propagation_delay),
             replication_delay=Delay.of(replication_delay),
             lro_duration=Delay.of(lro_duration),
             token_lifetime=Delay.of(token_lifetime),
+            access_token_lifetime=Delay.of(access_token_lifetime),
             page_size=page_size,
             poll_step=poll_step,
         )
@@ -73,6 +85,7 @@ class Emulator(AksEmulatorMixin):
             subscription_id=subscription_id,
             tenant_id=tenant_id,
             location_default=location,
+            subscriptions=subscriptions,
         )
         self._port = port
         self._server: HttpsServer | None = None
@@ -125,8 +138,13 @@ class Emulator(AksEmulatorMixin):
 
     @property
     def subscription_id(self) -> str:
-        """The emulated subscription."""
+        """The first (default) emulated subscription."""
         return self.state.subscription_id
+
+    @property
+    def subscription_ids(self) -> list[str]:
+        """Every emulated subscription; the first is :attr:`subscription_id`."""
+        return list(self.state.subscription_ids)
 
     @property
     def tenant_id(self) -> str:
@@ -135,7 +153,7 @@ class Emulator(AksEmulatorMixin):
 
     @property
     def caller_id(self) -> str:
-        """Object ID of the default caller (Owner of the subscription)."""
+        """Object ID of the default caller (Owner of every subscription)."""
         return self.state.caller_id
 
     @property
@@ -148,14 +166,34 @@ class Emulator(AksEmulatorMixin):
         """Fault injection: ``emu.faults.inject(429, method="PUT", path="roleAssignments")``."""
         return self.state.faults
 
-    def credential(self, principal_id: str | None = None) -> EmulatorCredential:
-        """A TokenCredential for ``principal_id`` (object ID; default: the Owner caller)."""
-        return EmulatorCredential(self.state.tokens, principal_id or self.state.caller_id)
+    def credential(
+        self, principal_id: str | None = None, *, tenant_id: str | None = None
+    ) -> EmulatorCredential:
+        """A TokenCredential for ``principal_id`` (object ID; default: the Owner caller).
 
-    def azure(self, **retry: Any) -> Azure:
+        Its tokens are for ARM or Microsoft Graph, as the scope asks, and renew themselves on
+        the emulator's clock. ``tenant_id`` makes tokens of another tenant (ARM refuses them
+        with InvalidAuthenticationTokenTenant): for tests.
+        """
+        return EmulatorCredential(
+            self.state.tokens, principal_id or self.state.caller_id, tenant_id=tenant_id
+        )
+
+    @property
+    def caller_client_id(self) -> str:
+        """Application (client) ID of the default caller, for ``az login --service-principal``."""
+        return self.state.caller_client_id
+
+    @property
+    def caller_secret(self) -> str:
+        """Client secret of the default caller at the emulator's token endpoint."""
+        return self.state.caller_secret
+
+    def azure(self, *, subscription_id: str | None = None, **retry: Any) -> Azure:
         """An ``aks_identity.Azure`` wired to this emulator; every wait runs on its clock.
 
-        Keyword arguments go to the ``RetryPolicy`` (e.g. ``total=600``).
+        ``subscription_id`` picks one of :attr:`subscription_ids` (default: the first). Other
+        keyword arguments go to the ``RetryPolicy`` (e.g. ``total=600``).
         """
         from aks_identity import Azure, RetryPolicy  # the library imports the emulator lazily too
 
@@ -164,7 +202,7 @@ class Emulator(AksEmulatorMixin):
         policy = RetryPolicy(clock=self.clock.now, sleep=self.clock.sleep, **retry)
         return Azure(
             self.credential(),
-            self.subscription_id,
+            subscription_id or self.subscription_id,
             base_url=self.url,
             connection_verify=self.ca_bundle,
             retry=policy,
@@ -192,18 +230,39 @@ class Emulator(AksEmulatorMixin):
         return principal.object_id
 
     def create_service_principal(
-        self, display_name: str = "service-principal", *, replicated: bool = False
+        self,
+        display_name: str = "service-principal",
+        *,
+        replicated: bool = False,
+        role: str | None = None,
+        scope: str | None = None,
     ) -> tuple[str, str]:
-        """A legacy service principal (application) for AKS: ``(client_id, secret)``.
+        """A service principal (application with a client secret): ``(client_id, secret)``.
 
-        ARM sees it after the replication delay, or at once with ``replicated=True``. The
-        secret is random and not checked by the emulator.
+        ARM, Graph and the token endpoint see it after the replication delay, or at once with
+        ``replicated=True``. The secret is what the token endpoint checks (a legacy AKS
+        service principal, or ``az login --service-principal``). With ``role`` (name or GUID)
+        it holds that role at ``scope`` (default: the subscription), in force at once.
         """
+        if role is not None:
+            get_role(role)  # unknown role names fail before anything is created
+        secret = secrets.token_urlsafe(24)
         with self.state.lock:
             principal = self.state.directory.add_principal(
                 display_name=display_name, replicated=replicated
             )
-        return principal.client_id, secrets.token_urlsafe(24)
+            self.state.directory.add_secret(principal.client_id, secret)
+            if role is not None:
+                self.grant(principal.object_id, role, scope, in_force=True)
+        return principal.client_id, secret
+
+    def service_principal_id(self, client_id: str) -> str:
+        """The object ID of the service principal with ``client_id`` (KeyError if none)."""
+        with self.state.lock:
+            principal = self.state.directory.find_by_client_id(client_id)
+        if principal is None:
+            raise KeyError(f"no service principal with client ID {client_id!r}")
+        return principal.object_id
 
     def grant(
         self,
@@ -225,6 +284,33 @@ class Emulator(AksEmulatorMixin):
                 propagated=in_force,
             )
 
+    def az_setup(
+        self, config_dir: str | os.PathLike[str] | None = None, *, role: str = "Owner"
+    ) -> AzSetup:
+        """Set up the real Azure CLI for this emulator; ``print(emu.az_setup())`` shows how.
+
+        Creates a service principal holding ``role`` on the subscription (in force at once),
+        writes the emulator's CA joined with the system's bundle, and returns the
+        environment (``AZURE_CONFIG_DIR``, ``REQUESTS_CA_BUNDLE``) and the ``az`` commands:
+        ``config set core.instance_discovery=false``, ``cloud register``, ``cloud set`` and
+        ``login --service-principal``. ``config_dir`` defaults to a directory beside the CA.
+        """
+        server = self._running
+        directory = Path(config_dir) if config_dir is not None else server.directory / "azure"
+        directory.mkdir(parents=True, exist_ok=True)
+        bundle = ca_bundle_with_system(self.ca_bundle, server.directory / "ca-with-system.pem")
+        client_id, secret = self.create_service_principal("az-cli", replicated=True, role=role)
+        commands = az_setup_commands(self.url, client_id, secret, self.tenant_id)
+        return AzSetup(
+            config_dir=str(directory),
+            ca_bundle=str(bundle),
+            client_id=client_id,
+            object_id=self.service_principal_id(client_id),
+            tenant_id=self.tenant_id,
+            subscription_id=self.subscription_id,
+            commands=tuple(tuple(c) for c in commands),
+        )
+
     def check_access(self, principal_id: str, action: str, scope: str) -> bool:
         """Whether ``principal_id`` may perform ``action`` on ``scope`` now (grants in force)."""
         with self.state.lock:
@@ -240,7 +326,10 @@ class Emulator(AksEmulatorMixin):
         with self.state.lock:
             if len(parts) < 9:
                 raise ArmError(400, "InvalidResourceId", f"'{resource_id}' is not a resource ID.")
-            self.state.resources.ensure_resource_group(parts[4], self.state.location_default)
+            self.state.resources.require_subscription(parts[2])
+            self.state.resources.ensure_resource_group(
+                parts[4], self.state.location_default, subscription_id=parts[2]
+            )
             return put_generic(self.state, resource_id, body or {})[1]
 
     def reset(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import random
+import secrets
 import threading
 from typing import Any, Protocol
 
@@ -33,7 +34,7 @@ class _Pager(Protocol):
 
 
 class State:
-    """The emulated tenant, subscription and everything in it."""
+    """The emulated tenant, its subscriptions and everything in them."""
 
     def __init__(
         self,
@@ -44,11 +45,11 @@ class State:
         subscription_id: str | None = None,
         tenant_id: str | None = None,
         location_default: str = "westus2",
+        subscriptions: int = 1,
     ) -> None:
         self.clock = clock
         self.seed = seed
         self.lock = threading.RLock()
-        self.tokens = Tokens()
         self.requests = RequestLog()
         self.faults = Faults(seed)
         self.location_default = location_default
@@ -58,7 +59,23 @@ class State:
         self.subscription_id = (subscription_id or new_guid(ids)).lower()
         self.tenant_id = (tenant_id or new_guid(ids)).lower()
         self.caller_id = new_guid(ids)
-        """Object ID of the default caller, Owner of the subscription."""
+        """Object ID of the default caller, Owner of every subscription."""
+        extra = random.Random(f"subscriptions-{seed}")
+        self.subscription_ids = [self.subscription_id] + [
+            new_guid(extra) for _ in range(subscriptions - 1)
+        ]
+        """Every emulated subscription of the tenant; the first is :attr:`subscription_id`."""
+        self.caller_client_id = new_guid(ids)
+        """Application (client) ID of the default caller, for the token endpoint."""
+        self.caller_secret = secrets.token_urlsafe(24)
+        """Client secret of the default caller (survives :meth:`reset`)."""
+        self.tokens = Tokens(
+            tenant_id=self.tenant_id,
+            now=clock.now,
+            epoch=self.epoch.timestamp(),
+            lifetime=lambda: self.config.access_token_lifetime,
+            seed=seed,
+        )
         self._build()
 
     def _build(self) -> None:
@@ -66,7 +83,7 @@ class State:
         self.rng = random.Random(self.seed)
         self.extensions: dict[str, Any] = {}
         """Private state of backend modules (e.g. AKS), cleared by :meth:`reset`."""
-        self.resources = ResourceStore(self.subscription_id)
+        self.resources = ResourceStore(self.subscription_ids)
         self.directory = Directory(self.rng, self.clock.now, lambda: self.config.replication_delay)
         self.identities = Identities(self.resources, self.directory, self.tenant_id)
         self.rbac = Rbac(
@@ -82,21 +99,24 @@ class State:
         self.operations = Operations(self.clock, self.rng, lambda: self.config.poll_step)
         self.directory.add_principal(
             object_id=self.caller_id,
+            client_id=self.caller_client_id,
             display_name="emulator-user",
             principal_type="User",
             replicated=True,
         )
-        self.rbac.assign(
-            self.subscription_scope,
-            definition_id(self.subscription_id, OWNER),
-            self.caller_id,
-            "User",
-            propagated=True,
-        )
+        self.directory.add_secret(self.caller_client_id, self.caller_secret)
+        for subscription in self.subscription_ids:
+            self.rbac.assign(
+                f"/subscriptions/{subscription}",
+                definition_id(subscription, OWNER),
+                self.caller_id,
+                "User",
+                propagated=True,
+            )
 
     @property
     def subscription_scope(self) -> str:
-        """``/subscriptions/{id}``."""
+        """``/subscriptions/{id}`` of the first (default) subscription."""
         return f"/subscriptions/{self.subscription_id}"
 
     def add_caller(
