@@ -310,7 +310,7 @@ def _web_app_routing(
     routing.pop("identity", None)
     if routing.get("enabled") and plan.control_plane.managed:
         identity = _ensure_identity(
-            state, node_rg, f"webapprouting-{ref.name}", plan.location, owned
+            state, ref, node_rg, f"webapprouting-{ref.name}", plan.location, owned=owned
         )
         routing["identity"] = _identity_reference(state, str(identity["id"]))
 
