@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from aks_identity._checks import text_problem
 from aks_identity._errors import ValidationError
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import IdentityType
@@ -46,7 +47,8 @@ RULES: dict[str, str] = {
     "starting and ending with a letter or digit.",
     "resource_group_name": "Resource group names: 1-90 letters, digits, underscores, hyphens, "
     "periods and parentheses, not ending in a period.",
-    "broad_scope": "Role assignments at subscription scope or wider need allow_broad_scope=True.",
+    "broad_scope": "Role assignments at subscription scope or wider (management groups, the "
+    "tenant root '/') need allow_broad_scope=True.",
     "location": "Locations are Azure region names ('eastus') or display names ('East US').",
 }
 
@@ -58,10 +60,11 @@ _USER_ASSIGNED_UNSUPPORTED = {
 _KUBELET_UNSUPPORTED = {"chinaeast": "China East", "chinanorth": "China North"}
 _DNS_ZONE_MODES = {"system", "none"}
 
-_IDENTITY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")
-_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
+_IDENTITY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,127}")
+_CLUSTER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?")
 _GROUP_LETTER_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
-_REGION = re.compile(r"^[a-z][a-z0-9]*$")
+_REGION = re.compile(r"[a-z][a-z0-9]*")
+_DISPLAY_PREFIX = re.compile(r"\(\w+\) ")
 
 
 def _fail(rule: str, problem: str, fix: str, *, resource_id: str | None = None) -> ValidationError:
@@ -79,13 +82,22 @@ def _expect(rid: ResourceId, kind: ResourceKind, *, rule: str, what: str, fix: s
 
 def normalize_location(value: str) -> str:
     """``"USDOD Central"``, ``"usdodcentral"`` or ``"(US) East US"`` -> ``"usdodcentral"``..."""
-    text = re.sub(r"^\(\w+\)\s*", "", value.strip()) if isinstance(value, str) else ""
-    name = "".join(text.split()).lower()
-    if not _REGION.match(name):
+    problem = "it is not a region name" if isinstance(value, str) else (
+        f"expected a string, got {type(value).__name__}"
+    )
+    name = ""
+    if isinstance(value, str):
+        unsafe = text_problem(value)
+        problem = unsafe or problem
+        prefix = _DISPLAY_PREFIX.match(value)
+        text = value[prefix.end() :] if prefix else value
+        name = "" if unsafe else "".join(text.split(" ")).lower()
+    if not _REGION.fullmatch(name):
         raise _fail(
             "location",
-            f"{value!r} is not an Azure location",
-            "pass a region name such as 'eastus' or a display name such as 'East US'.",
+            f"{value!r} is not an Azure location: {problem}",
+            "pass a region name such as 'eastus' or a display name such as 'East US' "
+            "(`az account list-locations -o table` lists them).",
         )
     return name
 
@@ -206,13 +218,15 @@ def _name_problem(name: object, low: int, high: int) -> str | None:
         return f"expected a string, got {type(name).__name__}"
     if not low <= len(name) <= high:
         return f"it has {len(name)} characters, {low}-{high} are allowed"
-    return None
+    if name in (".", ".."):
+        return "it is a relative path segment, which HTTP clients collapse"
+    return text_problem(name)
 
 
 def check_identity_name(name: str) -> str:
     """3-128 characters: letters, digits, hyphens, underscores; starts with a letter or digit."""
     problem = _name_problem(name, 3, 128)
-    if problem is None and not _IDENTITY_NAME.match(name):
+    if problem is None and not _IDENTITY_NAME.fullmatch(name):
         bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "-_"))})
         problem = f"it contains {''.join(bad)!r}" if bad else "it must start with a letter or digit"
     if problem:
@@ -227,7 +241,7 @@ def check_identity_name(name: str) -> str:
 def check_cluster_name(name: str) -> str:
     """1-63 characters: letters, digits, hyphens, underscores; starts and ends alphanumeric."""
     problem = _name_problem(name, 1, 63)
-    if problem is None and not _CLUSTER_NAME.match(name):
+    if problem is None and not _CLUSTER_NAME.fullmatch(name):
         bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "-_"))})
         problem = (
             f"it contains {''.join(bad)!r}"
@@ -272,25 +286,30 @@ def check_resource_group_name(name: str) -> str:
 def check_role_assignment_scope(scope: str | ResourceId, *, allow_broad_scope: bool) -> ResourceId:
     """Refuse a subscription-wide (or wider) scope unless ``allow_broad_scope`` is set.
 
-    Returns the parsed scope. Management-group and tenant scopes are not supported.
+    Judges the exact scope that goes on the wire (parsed, never stripped or normalised).
+    The tenant root ``/``, management groups and subscriptions are broad scopes. Returns the
+    parsed scope.
     """
-    text = str(scope).strip()
-    if isinstance(scope, str) and (text == "/" or text.lower().startswith("/providers/")):
-        raise _fail(
-            "broad_scope",
-            f"role assignment scope {text!r} is a tenant or management-group scope, which "
-            "aks_identity does not manage",
-            "grant at a resource, resource group or (with allow_broad_scope=True) "
-            "subscription scope.",
-        )
     rid = ResourceId.parse(scope)
-    if rid.kind is ResourceKind.SUBSCRIPTION and not allow_broad_scope:
+    broad = {
+        ResourceKind.TENANT: "the tenant root (every subscription of the tenant)",
+        ResourceKind.MANAGEMENT_GROUP: f"management group {rid.name} (every subscription in it)",
+        ResourceKind.SUBSCRIPTION: "a whole subscription",
+    }
+    if rid.kind in broad and not allow_broad_scope:
         raise _fail(
             "broad_scope",
-            f"role assignment scope {rid} is a whole subscription; least privilege asks for "
+            f"role assignment scope {rid} is {broad[rid.kind]}; least privilege asks for "
             "the narrowest scope that works",
             "pass the resource (or resource group) ID as scope, or allow_broad_scope=True if "
-            "a subscription-wide grant is intended.",
+            "a grant this wide is intended.",
+            resource_id=str(rid),
+        )
+    if not rid.subscription_id and rid.kind not in broad:
+        raise _fail(
+            "resource_id",
+            f"{rid} is a tenant-level resource, not a scope role assignments are made at",
+            "pass a resource, resource group, subscription, management group or '/' scope.",
             resource_id=str(rid),
         )
     return rid
