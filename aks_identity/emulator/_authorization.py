@@ -19,7 +19,11 @@ from ._state import State
 
 __all__ = ["parse_filter", "role_definition_body"]
 
-_SCOPE = r"(?P<scope>/subscriptions/[^/]+(?:/.*?)?)"
+# A subscription (or below it), a management group (or below it), or the tenant root ("").
+_SCOPE = (
+    r"(?P<scope>(?:/subscriptions/[^/]+|/providers/Microsoft\.Management/managementGroups/[^/]+)"
+    r"(?:/.*?)?|)"
+)
 _AUTH = r"/providers/Microsoft\.Authorization"
 _ASSIGNMENTS = _SCOPE + _AUTH + r"/roleAssignments"
 _DEFINITIONS = r"(?P<scope>(?:/subscriptions/[^/]+(?:/.*?)?)?)" + _AUTH + r"/roleDefinitions"

@@ -272,7 +272,7 @@ class Rbac:
                 "roleDefinitionId": definition_id(self._subscription_id, assignment.role_guid),
                 "principalId": assignment.principal_id,
                 "principalType": assignment.principal_type,
-                "scope": assignment.scope,
+                "scope": assignment.scope or "/",  # ARM names the tenant root "/"
                 "condition": None,
                 "conditionVersion": None,
                 "createdOn": created,
