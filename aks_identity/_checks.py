@@ -51,7 +51,9 @@ _INVISIBLE = {
     "\u00ad": "SOFT HYPHEN",
 }
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-_KUBERNETES_VERSION = re.compile(r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,3}))?")
+_KUBERNETES_VERSION = re.compile(
+    r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,3}))?"
+)
 _TAG_NAME_FORBIDDEN = set("<>%&\\?/")
 MAX_TAGS = 50
 MAX_TAG_NAME = 512
@@ -154,15 +156,20 @@ def check_number(
     return number
 
 
-def check_guid(value: object, what: str, *, rule: str = "guid") -> str:
+def check_guid(
+    value: object,
+    what: str,
+    *,
+    rule: str = "guid",
+    source: str = "an object ID from `az ad sp show --id <app-id> --query id`",
+) -> str:
     """A GUID string (8-4-4-4-12 hex digits), returned lower-cased."""
     text = check_str(value, what, rule=rule)
     if not GUID.fullmatch(text):
         raise _fail(
             f"{what} {text!r}",
             "it is not a GUID",
-            "pass the GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), e.g. an object ID from "
-            "`az ad sp show --query id`",
+            f"pass the GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), e.g. {source}",
             rule,
         )
     return text.lower()
@@ -170,7 +177,9 @@ def check_guid(value: object, what: str, *, rule: str = "guid") -> str:
 
 def check_subscription_id(value: object) -> str:
     """A subscription ID: a GUID (lower-cased)."""
-    return check_guid(value, "subscription_id", rule="subscription")
+    return check_guid(
+        value, "subscription_id", rule="subscription", source="`az account show --query id`"
+    )
 
 
 def odata_literal(value: str) -> str:
@@ -229,8 +238,7 @@ def check_tags(value: object, what: str = "tags") -> dict[str, str] | None:
         if not isinstance(name, str) or not isinstance(text, str):
             raise _fail(
                 what,
-                f"tag {name!r}: {text!r} is not str: str ({_type_name(name)}: "
-                f"{_type_name(text)})",
+                f"tag {name!r}: {text!r} is not str: str ({_type_name(name)}: {_type_name(text)})",
                 "convert names and values to strings",
                 "tags",
             )
@@ -301,7 +309,9 @@ def parse_ip(value: object, what: str) -> ipaddress.IPv4Address | ipaddress.IPv6
         return ipaddress.ip_address(text)
     except ValueError:
         raise _fail(
-            f"{what} {text!r}", "it is not an IP address", "pass an address such as 10.0.0.10",
+            f"{what} {text!r}",
+            "it is not an IP address",
+            "pass an address such as 10.0.0.10",
             "network",
         ) from None
 

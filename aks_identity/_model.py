@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-
 import ipaddress
 from typing import Any
 
@@ -84,13 +83,15 @@ class Principal:
     )
 
 
+def _client_id(value: object) -> str:
+    return check_guid(value, "ServicePrincipal.client_id", rule="client_id")
+
+
 @attrs.frozen
 class ServicePrincipal:
     """Credentials of a legacy service principal for a cluster. The secret is never shown."""
 
-    client_id: str = attrs.field(
-        converter=lambda value: check_guid(value, "ServicePrincipal.client_id", rule="client_id")
-    )
+    client_id: str = attrs.field(converter=_client_id)
     secret: str = attrs.field(repr=False)
 
     @secret.validator
@@ -132,19 +133,26 @@ def _plugin_mode(value: object) -> str | None:
     )
 
 
-def _optional_cidr(what: str) -> Any:
-    def convert(value: object) -> str | None:
-        if value is None:
-            return None
-        return str(parse_cidr(check_str(value, what, rule="network"), what))
+def _optional_cidr(value: object, what: str) -> str | None:
+    if value is None:
+        return None
+    return str(parse_cidr(check_str(value, what, rule="network"), what))
 
-    return convert
+
+def _service_cidr(value: object) -> str | None:
+    return _optional_cidr(value, "NetworkProfile.service_cidr")
+
+
+def _pod_cidr(value: object) -> str | None:
+    return _optional_cidr(value, "NetworkProfile.pod_cidr")
 
 
 def _optional_ip(value: object) -> str | None:
     if value is None:
         return None
-    return str(parse_ip(check_optional_str(value, "NetworkProfile.dns_service_ip"), "dns_service_ip"))
+    return str(
+        parse_ip(check_optional_str(value, "NetworkProfile.dns_service_ip"), "dns_service_ip")
+    )
 
 
 def network_problem(service_cidr: str | None, dns_service_ip: str | None) -> str | None:
@@ -183,13 +191,9 @@ class NetworkProfile:
     plugin: str = attrs.field(default="azure", converter=_plugin)
     plugin_mode: str | None = attrs.field(default=None, converter=_plugin_mode)
     subnet_id: ResourceId | None = attrs.field(default=None, converter=_optional_resource_id)
-    service_cidr: str | None = attrs.field(
-        default=None, converter=_optional_cidr("NetworkProfile.service_cidr")
-    )
+    service_cidr: str | None = attrs.field(default=None, converter=_service_cidr)
     dns_service_ip: str | None = attrs.field(default=None, converter=_optional_ip)
-    pod_cidr: str | None = attrs.field(
-        default=None, converter=_optional_cidr("NetworkProfile.pod_cidr")
-    )
+    pod_cidr: str | None = attrs.field(default=None, converter=_pod_cidr)
 
     def __attrs_post_init__(self) -> None:
         problem = network_problem(self.service_cidr, self.dns_service_ip)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Literal, overload
 
 import attrs
 
+from aks_identity._checks import check_bool, check_number
+from aks_identity._errors import ValidationError
 from aks_identity._ids import ResourceId
 from aks_identity._model import (
     ClusterIdentity,
@@ -52,6 +54,12 @@ def _optional_rid(value: str | ResourceId | None) -> ResourceId | None:
     return None if value is None else ResourceId.parse(value)
 
 
+def _flags(**flags: object) -> None:
+    """Every flag is a real bool: a truthy string is not consent to reimage nodes."""
+    for name, value in flags.items():
+        check_bool(value, name)
+
+
 def _short(value: str | None) -> str:
     """The first block of a GUID, enough to tell principals apart in a repr."""
     return (value or "-").split("-")[0]
@@ -82,6 +90,7 @@ class ResourceGroup:
     def delete(self, *, dry_run: Literal[True]) -> Plan: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the group and everything in it (idempotent)."""
+        check_bool(dry_run, "dry_run")
         if dry_run:
             return self._azure.delete_resource_group(self.name, dry_run=True)
         self._azure.delete_resource_group(self.name)
@@ -129,6 +138,7 @@ class _Grantee(abc.ABC):
         An equivalent assignment (same principal and role at this scope or a parent scope) is
         returned instead of creating a duplicate.
         """
+        self._azure._check_grant(role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run)
         return self._azure._grants.grant(
             self.principal,
             role,
@@ -196,6 +206,7 @@ class ManagedIdentity(_Grantee):
     def delete(self, *, dry_run: Literal[True]) -> Plan: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the identity (idempotent)."""
+        check_bool(dry_run, "dry_run")
         if dry_run:
             return self._azure.delete_identity(self.id, dry_run=True)
         self._azure.delete_identity(self.id)
@@ -284,6 +295,7 @@ class RoleAssignment:
     def revoke(self, *, dry_run: Literal[True]) -> Plan: ...
     def revoke(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the assignment (idempotent)."""
+        check_bool(dry_run, "dry_run")
         return self._azure._grants.revoke(self, dry_run=dry_run)
 
     def wait_until_effective(
@@ -295,6 +307,14 @@ class RoleAssignment:
         tries the real access and returns True once it works), until the probe passes.
         Raises :class:`~aks_identity.PropagationTimeout` when the budget runs out.
         """
+        if probe is not None and not callable(probe):
+            raise ValidationError(
+                f"probe: expected a function returning bool, got {type(probe).__name__}. "
+                "Fix: pass probe=lambda: <try the access> or None",
+                rule="type",
+            )
+        if timeout is not None:
+            timeout = check_number(timeout, "timeout", strict=True, rule="type")
         self._azure._grants.wait_until_effective(self, probe=probe, timeout=timeout)
         return self
 
@@ -429,6 +449,7 @@ class Cluster:
         The kubelet keeps the service principal until a node image upgrade
         (:meth:`upgrade_node_images`); registries must then be re-attached.
         """
+        _flags(grant_subnet=grant_subnet, dry_run=dry_run)
         return self._azure._flows.enable_managed_identity(
             self, grant_subnet=grant_subnet, dry_run=dry_run
         )
@@ -460,6 +481,11 @@ class Cluster:
         dry_run: bool = False,
     ) -> Cluster | Plan:
         """Switch the control plane to a user-assigned identity (from any identity type)."""
+        _flags(
+            grant_subnet=grant_subnet,
+            grant_kubelet_operator=grant_kubelet_operator,
+            dry_run=dry_run,
+        )
         return self._azure._flows.use_identity(
             self,
             identity,
@@ -498,6 +524,12 @@ class Cluster:
         dry_run: bool = False,
     ) -> Cluster | Plan:
         """Use a pre-created kubelet identity. Reimages every node: needs ``allow_downtime``."""
+        _flags(
+            allow_downtime=allow_downtime,
+            grant_kubelet_operator=grant_kubelet_operator,
+            grant_acr=grant_acr,
+            dry_run=dry_run,
+        )
         return self._azure._flows.use_kubelet_identity(
             self,
             identity,
@@ -519,6 +551,7 @@ class Cluster:
         self, *, allow_downtime: bool = False, dry_run: bool = False
     ) -> Cluster | Plan:
         """Upgrade every node pool to the newest node image (reimages nodes)."""
+        _flags(allow_downtime=allow_downtime, dry_run=dry_run)
         return self._azure._flows.upgrade_node_images(
             self, allow_downtime=allow_downtime, dry_run=dry_run
         )
@@ -535,6 +568,7 @@ class Cluster:
         self, registry_id: str | ResourceId, *, dry_run: bool = False
     ) -> RoleAssignment | Plan:
         """Let the kubelet identity pull from a container registry (AcrPull)."""
+        _flags(dry_run=dry_run)
         return self._azure._flows.attach_acr(self, registry_id, dry_run=dry_run)
 
     @overload
@@ -545,6 +579,7 @@ class Cluster:
     def detach_acr(self, registry_id: str | ResourceId, *, dry_run: Literal[True]) -> Plan: ...
     def detach_acr(self, registry_id: str | ResourceId, *, dry_run: bool = False) -> Plan | None:
         """Remove the kubelet identity's AcrPull assignment on a registry (idempotent)."""
+        _flags(dry_run=dry_run)
         return self._azure._flows.detach_acr(self, registry_id, dry_run=dry_run)
 
     @overload
@@ -574,6 +609,7 @@ class Cluster:
         dry_run: bool = False,
     ) -> RoleAssignment | Plan:
         """Assign ``role`` at ``scope`` to the control-plane identity; idempotent."""
+        self._azure._check_grant(role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run)
         return self._azure._grants.grant(
             self._azure._flows.control_plane_principal(self),
             role,
@@ -599,6 +635,7 @@ class Cluster:
     def delete(self, *, dry_run: Literal[True]) -> Plan: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the cluster (idempotent)."""
+        check_bool(dry_run, "dry_run")
         if dry_run:
             return self._azure.delete_cluster(self.id, dry_run=True)
         self._azure.delete_cluster(self.id)

@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import tenacity
@@ -53,21 +53,21 @@ def _positive(instance: object, attribute: attrs.Attribute[float], value: float)
     check_number(value, f"RetryPolicy.{attribute.name}", strict=strict, rule="retry")
 
 
-def _callable(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+def _callable(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not callable(value):
         raise ValidationError(
             f"RetryPolicy.{attribute.name}: expected a function, got {type(value).__name__}. "
-            f"Fix: pass a callable (e.g. emu.clock.{'now' if attribute.name == 'clock' else 'sleep'})",
+            "Fix: pass a callable (e.g. emu.clock.now / emu.clock.sleep)",
             rule="retry",
         )
 
 
-def _optional_bool(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+def _optional_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         check_bool(value, f"RetryPolicy.{attribute.name}")
 
 
-def _optional_int(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+def _optional_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         check_int(value, f"RetryPolicy.{attribute.name}", low=-(2**63), high=2**63 - 1)
 
@@ -88,8 +88,12 @@ class RetryPolicy:
     initial: float = attrs.field(default=2.0, validator=_positive)
     maximum: float = attrs.field(default=30.0, validator=_positive)
     jitter: float = attrs.field(default=1.0, validator=_positive)
-    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False, validator=_callable)
-    sleep: Callable[[float], None] = attrs.field(default=time.sleep, repr=False, validator=_callable)
+    clock: Callable[[], float] = attrs.field(
+        default=time.monotonic, repr=False, validator=_callable
+    )
+    sleep: Callable[[float], None] = attrs.field(
+        default=time.sleep, repr=False, validator=_callable
+    )
     progress: bool | None = attrs.field(default=None, validator=_optional_bool)
     seed: int | None = attrs.field(default=None, repr=False, validator=_optional_int)
 

@@ -6,13 +6,29 @@ Pure functions, no I/O. Each raises :class:`ValidationError` whose ``rule`` is o
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
+from difflib import get_close_matches
+from typing import TYPE_CHECKING
 
-from aks_identity._checks import text_problem
+import attrs
+
+from aks_identity._checks import (
+    check_bool,
+    check_int,
+    check_kubernetes_version,
+    check_str_sequence,
+    check_tags,
+    text_problem,
+)
 from aks_identity._errors import ValidationError
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import IdentityType
+from aks_identity._roles import Role, get_role
+
+if TYPE_CHECKING:
+    from aks_identity._model import NetworkProfile
 
 __all__ = [
     "RULES",
@@ -82,8 +98,10 @@ def _expect(rid: ResourceId, kind: ResourceKind, *, rule: str, what: str, fix: s
 
 def normalize_location(value: str) -> str:
     """``"USDOD Central"``, ``"usdodcentral"`` or ``"(US) East US"`` -> ``"usdodcentral"``..."""
-    problem = "it is not a region name" if isinstance(value, str) else (
-        f"expected a string, got {type(value).__name__}"
+    problem = (
+        "it is not a region name"
+        if isinstance(value, str)
+        else (f"expected a string, got {type(value).__name__}")
     )
     name = ""
     if isinstance(value, str):
@@ -313,3 +331,174 @@ def check_role_assignment_scope(scope: str | ResourceId, *, allow_broad_scope: b
             resource_id=str(rid),
         )
     return rid
+
+
+def check_optional_group(resource_group: object) -> str | None:
+    """None, or a valid resource group name (``list_*(resource_group=...)``)."""
+    return None if resource_group is None else check_resource_group_name(resource_group)  # type: ignore[arg-type]
+
+
+def known_location(region: str, known: frozenset[str]) -> str:
+    """``region`` if ARM lists it for the subscription (an empty list is not checked)."""
+    if known and region not in known:
+        close = get_close_matches(region, sorted(known), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise _fail(
+            "location",
+            f"{region!r} is not a location of this subscription{hint}",
+            "pass one of the regions `az account list-locations -o table` shows.",
+        )
+    return region
+
+
+def check_role(role: object, subscription_id: str) -> Role:
+    """A role name, GUID or definition ID; a custom role's definition must be in this
+    subscription (a built-in role's definition ID means the same role under any subscription)."""
+    if isinstance(role, Role):
+        return role
+    if isinstance(role, str):
+        problem = text_problem(role)
+        if problem:
+            raise _fail(
+                "role",
+                f"role {role!r}: {problem}",
+                "pass the exact role name (e.g. 'Reader'), GUID or definition ID.",
+            )
+    resolved = get_role(role)  # type: ignore[arg-type]
+    if resolved.name is None and isinstance(role, str) and role.startswith("/"):
+        rid = ResourceId.parse(role).expect(
+            ResourceKind.ROLE_DEFINITION, what="role definition ID", rule="role"
+        )
+        if rid.subscription_id and rid.subscription_id != subscription_id:
+            raise _fail(
+                "role",
+                f"custom role definition {rid.name} belongs to subscription "
+                f"{rid.subscription_id}, but this client grants in {subscription_id}; a custom "
+                "role is only assignable where it is defined (or listed in its assignableScopes)",
+                "use the role definition ID of this subscription (az role definition list "
+                "--custom-role-only), or a client of the role's subscription.",
+                resource_id=str(rid),
+            )
+    return resolved
+
+
+def check_cluster_reference(name_or_id: object, resource_group: object) -> ResourceId | str:
+    """A cluster's resource ID (parsed), or its name with a resource group."""
+    if isinstance(name_or_id, ResourceId) or (
+        isinstance(name_or_id, str) and name_or_id.startswith("/")
+    ):
+        if resource_group is not None:
+            raise _fail(
+                "cluster-reference",
+                "pass a cluster ID or a name with resource_group=, not both",
+                "drop resource_group= (the ID already says it)",
+            )
+        return ResourceId.parse(name_or_id).expect(ResourceKind.MANAGED_CLUSTER, what="cluster ID")
+    if resource_group is None:
+        raise _fail(
+            "cluster-reference",
+            f"cluster {name_or_id!r} needs its resource group",
+            "pass resource_group= with a cluster name, or pass the cluster's resource ID.",
+        )
+    check_resource_group_name(resource_group)  # type: ignore[arg-type]
+    return check_cluster_name(name_or_id)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class ClusterRequest:
+    """The checked, normalised arguments of ``create_cluster`` that the flow consumes."""
+
+    attach_acr: tuple[ResourceId, ...]
+    addons: tuple[str, ...]
+    tags: dict[str, str] | None
+
+
+_ADDON = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")
+MAX_NODE_COUNT = 1000
+"""AKS's limit of nodes per node pool (and per cluster with virtual machine scale sets)."""
+
+
+def _identity_ref(value: object, what: str) -> None:
+    if value is None:
+        return
+    rid = getattr(value, "id", None)
+    if isinstance(rid, ResourceId) and not isinstance(value, str):
+        value = rid
+    ResourceId.parse(value).expect(ResourceKind.USER_ASSIGNED_IDENTITY, what=what)  # type: ignore[arg-type]
+
+
+def check_create_cluster(
+    *,
+    name: object,
+    resource_group: object,
+    identity: object,
+    kubelet_identity: object,
+    service_principal: object,
+    network: object,
+    attach_acr: object,
+    node_count: object,
+    kubernetes_version: object,
+    addons: object,
+    tags: object,
+    flags: dict[str, object],
+) -> ClusterRequest:
+    """Types and values of every ``create_cluster`` argument, before anything is read."""
+    from aks_identity._model import NetworkProfile, ServicePrincipal
+
+    check_cluster_name(name)  # type: ignore[arg-type]
+    check_resource_group_name(resource_group)  # type: ignore[arg-type]
+    for flag, value in flags.items():
+        check_bool(value, flag)
+    _identity_ref(identity, "identity")
+    _identity_ref(kubelet_identity, "kubelet_identity")
+    for value, kind, what in (
+        (service_principal, ServicePrincipal, "service_principal"),
+        (network, NetworkProfile, "network"),
+    ):
+        if value is not None and not isinstance(value, kind):
+            raise _fail(
+                "type",
+                f"{what}: expected an aks_identity.{kind.__name__}, got {type(value).__name__}",
+                f"pass {what}=aks_identity.{kind.__name__}(...) or None.",
+            )
+    registries = tuple(
+        ResourceId.parse(r).expect(ResourceKind.CONTAINER_REGISTRY, what="attach_acr")
+        for r in check_str_sequence(attach_acr, "attach_acr")
+    )
+    names = check_str_sequence(addons, "addons")
+    for addon in names:
+        if not isinstance(addon, str) or not _ADDON.fullmatch(addon):
+            raise _fail(
+                "addons",
+                f"addon {addon!r} is not an add-on profile name",
+                "pass AKS add-on profile names such as 'azureKeyvaultSecretsProvider' or "
+                "'omsagent'.",
+            )
+    check_int(node_count, "node_count", low=1, high=MAX_NODE_COUNT, rule="node_count")
+    check_kubernetes_version(kubernetes_version)
+    return ClusterRequest(attach_acr=registries, addons=tuple(names), tags=check_tags(tags))
+
+
+def check_service_cidr_overlap(
+    network: NetworkProfile, subnet_prefixes: list[str], subnet: ResourceId
+) -> None:
+    """AKS refuses a service CIDR that overlaps the cluster subnet's address prefix
+    (ServiceCidrOverlapExistingSubnetsCidr); AKS's default 10.0.0.0/16 counts too."""
+    from aks_identity._model import DEFAULT_SERVICE_CIDR
+
+    service = ipaddress.ip_network(network.service_cidr or DEFAULT_SERVICE_CIDR)
+    for prefix in subnet_prefixes:
+        try:
+            block = ipaddress.ip_network(prefix, strict=False)
+        except ValueError:
+            continue
+        if block.version == service.version and block.overlaps(service):
+            raise _fail(
+                "network",
+                f"the service CIDR {service} overlaps the address prefix {block} of subnet "
+                f"{subnet.name}; AKS refuses it (ServiceCidrOverlapExistingSubnetsCidr)",
+                "pick a service_cidr (and dns_service_ip inside it) outside the virtual "
+                "network, e.g. NetworkProfile(service_cidr='172.16.0.0/16', "
+                "dns_service_ip='172.16.0.10', ...).",
+                resource_id=str(subnet),
+            )
