@@ -68,7 +68,7 @@ REGIONS: dict[str, tuple[str, str, str, str]] = {
 
 def is_region(name: str) -> bool:
     """Whether ``name`` (a region name, any casing, no spaces) is a listed region."""
-    return name.lower() in REGIONS
+    return name.replace(" ", "").lower() in REGIONS
 
 
 def location_body(subscription_id: str, name: str) -> dict[str, Any]:
