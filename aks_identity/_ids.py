@@ -175,6 +175,13 @@ def _parse(value: str) -> tuple[str, str | None, tuple[Block, ...]]:
     problem = text_problem(value)
     if problem:
         raise _fail(value, problem + " (nothing is stripped silently: pass the exact ID)")
+    dots = [segment for segment in value.split("/") if segment in (".", "..")]
+    if dots:
+        raise _fail(
+            value,
+            f"it contains the relative path segment {dots[0]!r}, which HTTP clients collapse "
+            "(the request would reach the parent scope); pass the real name",
+        )
     if not value.lower().startswith("/subscriptions/"):
         return _parse_tenant_level(value)
     parts = value[1:].split("/")
