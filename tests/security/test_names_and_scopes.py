@@ -127,12 +127,12 @@ def test_broad_scope_is_sent_to_arm_as_given(world: World) -> None:
         (["Reader"], "role"),
     ],
 )
-def test_roles(world: World, refused: Callable[..., ValidationError], role: object, problem: str) -> None:
+def test_roles(
+    world: World, refused: Callable[..., ValidationError], role: object, problem: str
+) -> None:
     scope = world.registry
     refused(lambda: world.identity.grant(role, scope=scope), problem)
-    refused(
-        lambda: world.az.grant(Principal(world.identity.principal_id), role, scope), problem
-    )
+    refused(lambda: world.az.grant(Principal(world.identity.principal_id), role, scope), problem)
 
 
 def test_custom_role_from_another_subscription_is_refused(
@@ -143,9 +143,7 @@ def test_custom_role_from_another_subscription_is_refused(
         f"/subscriptions/{other}/providers/Microsoft.Authorization/roleDefinitions/"
         "11111111-2222-3333-4444-555555555555"
     )
-    refused(
-        lambda: world.identity.grant(custom, scope=world.registry), "custom role", other
-    )
+    refused(lambda: world.identity.grant(custom, scope=world.registry), "custom role", other)
 
 
 def test_builtin_role_definition_id_under_any_subscription_is_the_same_role(world: World) -> None:
