@@ -72,12 +72,7 @@ class Azure:
         subscription = check_subscription_id(subscription_id)
         check_str(cloud, "cloud", rule="cloud")
         _check_connection(base_url, connection_verify)
-        if not isinstance(retry, RetryPolicy):
-            raise ValidationError(
-                f"retry: expected an aks_identity.RetryPolicy, got {type(retry).__name__}. "
-                "Fix: pass retry=aks_identity.RetryPolicy(...)",
-                rule="type",
-            )
+        _check_retry(retry)
         self._endpoints = endpoints(cloud, base_url)
         self._subscription_id = subscription
         self._retry = retry
@@ -102,6 +97,8 @@ class Azure:
         """``AZURE_SUBSCRIPTION_ID`` with ``DefaultAzureCredential`` (cloud: ``AZURE_CLOUD``)."""
         from azure.identity import DefaultAzureCredential
 
+        check_optional_str(cloud, "cloud", rule="cloud")
+        _check_retry(retry)
         subscription = os.environ.get("AZURE_SUBSCRIPTION_ID")
         if not subscription:
             raise ValidationError(
@@ -728,6 +725,15 @@ class Azure:
 
 T = TypeVar("T")
 _NETWORK_API = "2023-09-01"
+
+
+def _check_retry(retry: object) -> None:
+    if not isinstance(retry, RetryPolicy):
+        raise ValidationError(
+            f"retry: expected an aks_identity.RetryPolicy, got {type(retry).__name__}. "
+            "Fix: pass retry=aks_identity.RetryPolicy(...)",
+            rule="type",
+        )
 
 
 def _check_connection(base_url: object, connection_verify: object) -> None:

@@ -132,3 +132,25 @@ def test_emulator_constructor(
     world: World, refused: Callable[..., ValidationError], settings: dict[str, Any], problem: str
 ) -> None:
     refused(lambda: Emulator(**settings), problem)
+
+
+@pytest.mark.parametrize(
+    ("settings", "environment", "problem"),
+    [
+        ({"cloud": 5}, SUB, "cloud"),
+        ({"retry": "fast"}, SUB, "RetryPolicy"),
+        ({}, "not-a-guid", "subscription_id"),
+        ({}, f"{SUB}\n", "subscription_id"),
+    ],
+    ids=repr,
+)
+def test_from_environment(
+    world: World,
+    refused: Callable[..., ValidationError],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: dict[str, Any],
+    environment: str,
+    problem: str,
+) -> None:
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", environment)
+    refused(lambda: Azure.from_environment(**settings), problem)

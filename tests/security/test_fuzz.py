@@ -48,7 +48,7 @@ def _entry_points(world: World) -> list[Callable[[Any, Any], object]]:
     az, ident, cluster = world.az, world.identity, world.cluster
     return [
         lambda a, b: ResourceId.parse(a),
-        lambda a, b: Principal(a, b),
+        Principal,
         lambda a, b: RetryPolicy(total=a, initial=b),
         lambda a, b: NetworkProfile(service_cidr=a, dns_service_ip=b),
         lambda a, b: NetworkProfile(plugin=a, subnet_id=b),
