@@ -53,10 +53,6 @@ class Grants:
     def __init__(self, azure: Azure) -> None:
         self._azure = azure
 
-    @property
-    def _subscription_scope(self) -> ResourceId:
-        return ResourceId.parse(f"/subscriptions/{self._azure.subscription_id}")
-
     # -- planning -------------------------------------------------------------------------
 
     def add(
@@ -166,7 +162,10 @@ class Grants:
             return self._azure._arm.put_role_assignment(
                 scope,
                 assignment_name(scope, principal.object_id, role.guid),
-                role_definition_id=role.definition_id(self._subscription_scope),
+                # Named in the scope's own subscription (tenant-level form above subscriptions).
+                role_definition_id=role.definition_id(
+                    scope.subscription if scope.subscription_id else None
+                ),
                 principal_id=principal.object_id,
                 # Known principals (managed identities): always send principalType, so ARM
                 # skips its directory lookup and a new identity never hits PrincipalNotFound.

@@ -189,3 +189,20 @@ def test_identity_in_another_subscription_is_read_there(world: World) -> None:
     found = world.az.get_identity(_other(world, IDENTITY_TAIL, other))
     assert found.principal_id == theirs.principal_id != world.identity.principal_id
     assert found.id.subscription_id == other
+
+
+def test_cluster_with_an_identity_of_another_subscription_uses_that_identity(
+    world: World,
+) -> None:
+    other = world.emu.subscription_ids[1]
+    there = world.emu.azure(subscription_id=other)
+    there.create_resource_group("rgx", location="westus2")
+    theirs = there.create_identity("identx", resource_group="rgx")
+    ident_id = (
+        f"/subscriptions/{other}/resourceGroups/rgx{IDENTITY_TAIL.replace('ident1', 'identx')}"
+    )
+    plan = world.az.create_cluster("xsub1", resource_group=RG, identity=ident_id, dry_run=True)
+    assert plan.operation.endswith("(UserAssigned)")
+    cluster = world.az.create_cluster("xsub1", resource_group=RG, identity=ident_id)
+    assert cluster.principal_id == theirs.principal_id
+    assert [str(i).lower() for i in cluster.identity.user_assigned] == [ident_id.lower()]
