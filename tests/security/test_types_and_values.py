@@ -15,43 +15,80 @@ from .conftest import RG, World
 NOT_BOOLS = ["yes", "False", 1, 0, None, 1.0, [], b"true"]
 
 
-def _flag_calls(world: World) -> dict[str, Callable[[Any], object]]:
+def _flag_calls(world: World) -> dict[str, tuple[str, Callable[[Any], object]]]:
     c, az, ident = world.cluster, world.az, world.identity
+    rg = az.get_resource_group(RG)
     return {
-        "dry_run": lambda v: az.create_identity("ident5", resource_group=RG, dry_run=v),
-        "allow_downtime": lambda v: c.upgrade_node_images(allow_downtime=v),
-        "allow_downtime ": lambda v: c.use_kubelet_identity(ident, allow_downtime=v),
-        "grant_subnet": lambda v: c.use_identity(ident, grant_subnet=v),
-        "grant_kubelet_operator": lambda v: az.create_cluster(
-            "c7", resource_group=RG, grant_kubelet_operator=v
+        "create_identity": (
+            "dry_run",
+            lambda v: az.create_identity("ident5", resource_group=RG, dry_run=v),
         ),
-        "grant_acr": lambda v: c.use_kubelet_identity(ident, grant_acr=v),
-        "allow_broad_scope": lambda v: ident.grant("Reader", world.registry, allow_broad_scope=v),
-        "enable_oidc_issuer": lambda v: az.create_cluster(
-            "c7", resource_group=RG, enable_oidc_issuer=v
+        "upgrade_node_images": (
+            "allow_downtime",
+            lambda v: c.upgrade_node_images(allow_downtime=v),
         ),
+        "use_kubelet_identity": (
+            "allow_downtime",
+            lambda v: c.use_kubelet_identity(ident, allow_downtime=v),
+        ),
+        "use_identity": ("grant_subnet", lambda v: c.use_identity(ident, grant_subnet=v)),
+        "create_cluster": (
+            "grant_kubelet_operator",
+            lambda v: az.create_cluster("c7", resource_group=RG, grant_kubelet_operator=v),
+        ),
+        "use_kubelet_identity acr": (
+            "grant_acr",
+            lambda v: c.use_kubelet_identity(ident, grant_acr=v),
+        ),
+        "identity.grant": (
+            "allow_broad_scope",
+            lambda v: ident.grant("Reader", world.registry, allow_broad_scope=v),
+        ),
+        "create_cluster oidc": (
+            "enable_oidc_issuer",
+            lambda v: az.create_cluster("c7", resource_group=RG, enable_oidc_issuer=v),
+        ),
+        "ResourceGroup.delete": ("dry_run", lambda v: rg.delete(dry_run=v)),
+        "ManagedIdentity.delete": ("dry_run", lambda v: ident.delete(dry_run=v)),
+        "Cluster.delete": ("dry_run", lambda v: c.delete(dry_run=v)),
+        "attach_acr": ("dry_run", lambda v: c.attach_acr(world.registry, dry_run=v)),
+        "detach_acr": ("dry_run", lambda v: c.detach_acr(world.registry, dry_run=v)),
+        "enable_managed_identity": ("dry_run", lambda v: c.enable_managed_identity(dry_run=v)),
+        "delete_cluster": (
+            "dry_run",
+            lambda v: az.delete_cluster("cluster1", resource_group=RG, dry_run=v),
+        ),
+        "delete_resource_group": ("dry_run", lambda v: az.delete_resource_group(RG, dry_run=v)),
     }
 
 
+FLAG_CALLS = [
+    "create_identity",
+    "upgrade_node_images",
+    "use_kubelet_identity",
+    "use_identity",
+    "create_cluster",
+    "use_kubelet_identity acr",
+    "identity.grant",
+    "create_cluster oidc",
+    "ResourceGroup.delete",
+    "ManagedIdentity.delete",
+    "Cluster.delete",
+    "attach_acr",
+    "detach_acr",
+    "enable_managed_identity",
+    "delete_cluster",
+    "delete_resource_group",
+]
+
+
 @pytest.mark.parametrize("value", NOT_BOOLS, ids=repr)
-@pytest.mark.parametrize(
-    "flag",
-    [
-        "dry_run",
-        "allow_downtime",
-        "allow_downtime ",
-        "grant_subnet",
-        "grant_kubelet_operator",
-        "grant_acr",
-        "allow_broad_scope",
-        "enable_oidc_issuer",
-    ],
-)
+@pytest.mark.parametrize("entry", FLAG_CALLS)
 def test_flags_must_be_real_bools(
-    world: World, refused: Callable[..., ValidationError], flag: str, value: object
+    world: World, refused: Callable[..., ValidationError], entry: str, value: object
 ) -> None:
-    call = _flag_calls(world)[flag]
-    refused(lambda: call(value), flag.strip(), "True or False")
+    flag, call = _flag_calls(world)[entry]
+    refused(lambda: call(value), flag, "True or False")
 
 
 @pytest.mark.parametrize(
