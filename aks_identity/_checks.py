@@ -291,7 +291,13 @@ def check_credential(value: object) -> Any:
             "pass e.g. azure.identity.DefaultAzureCredential() (or emu.credential())",
             "credential",
         )
-    if inspect.iscoroutinefunction(get_token) or hasattr(value, "__aenter__"):
+    from azure.core.credentials_async import AsyncTokenCredential
+
+    if (
+        inspect.iscoroutinefunction(get_token)
+        or hasattr(value, "__aenter__")
+        or (isinstance(value, AsyncTokenCredential) and not hasattr(value, "__enter__"))
+    ):
         raise _fail(
             "credential",
             f"{_type_name(value)} is an async credential (azure.identity.aio); aks_identity "

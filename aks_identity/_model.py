@@ -84,7 +84,12 @@ class Principal:
 
 
 def _client_id(value: object) -> str:
-    return check_guid(value, "ServicePrincipal.client_id", rule="client_id")
+    return check_guid(
+        value,
+        "ServicePrincipal.client_id",
+        rule="client_id",
+        source="the appId from `az ad sp list --display-name <name> --query [].appId`",
+    )
 
 
 @attrs.frozen
