@@ -163,14 +163,17 @@ def _optional_ip(value: object) -> str | None:
 def network_problem(service_cidr: str | None, dns_service_ip: str | None) -> str | None:
     """What AKS refuses in a service CIDR / DNS service IP pair, or None.
 
-    A missing one takes AKS's default (10.0.0.0/16, 10.0.0.10).
-    The DNS service IP must lie inside the service CIDR and be neither its network address
-    nor its first address (``.1`` is the kubernetes API service's ClusterIP).
+    A missing one takes AKS's IPv4 default (10.0.0.0/16, 10.0.0.10); an IPv6 value without its
+    partner is not judged (AKS picks the IPv6 partner itself). The DNS service IP must lie
+    inside the service CIDR and be neither its network address nor its first address (``.1``
+    is the kubernetes API service's ClusterIP).
     """
     if service_cidr is None and dns_service_ip is None:
         return None
     network = ipaddress.ip_network(service_cidr or DEFAULT_SERVICE_CIDR)
     address = ipaddress.ip_address(dns_service_ip or DEFAULT_DNS_SERVICE_IP)
+    if (service_cidr is None or dns_service_ip is None) and 6 in (network.version, address.version):
+        return None
     if address.version != network.version or address not in network:
         return f"dns_service_ip {address} is not inside service_cidr {network}"
     if address == network.network_address:

@@ -370,3 +370,21 @@ def test_kind_values_are_human_labels() -> None:
     assert ResourceKind.SUBNET.full_type == "Microsoft.Network/virtualNetworks/subnets"
     assert ResourceKind.SUBSCRIPTION.full_type is None
     assert ResourceKind("key vault") is ResourceKind.KEY_VAULT
+
+
+_HIDDEN = st.sampled_from(
+    ["\n", "\r", "\t", "\x00", "\x7f", "\u200b", "\u200d", "\ufeff", "\u202e", "\u2066", "\u2028"]
+)
+
+
+@given(resource_ids(), _HIDDEN, st.integers(min_value=0))
+def test_hidden_characters_anywhere_are_refused(value: str, char: str, at: int) -> None:
+    position = at % (len(value) + 1)
+    with pytest.raises(ValidationError, match="is not a valid ARM resource ID"):
+        ResourceId.parse(value[:position] + char + value[position:])
+
+
+@given(resource_ids(), st.sampled_from([".", ".."]))
+def test_relative_segments_are_refused(value: str, segment: str) -> None:
+    with pytest.raises(ValidationError, match="relative path segment"):
+        ResourceId.parse(f"{value}/{segment}")
