@@ -50,6 +50,7 @@ _INVISIBLE = {
     "\ufeff": "ZERO WIDTH NO-BREAK SPACE",
     "\u00ad": "SOFT HYPHEN",
 }
+_PLAIN = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 _KUBERNETES_VERSION = re.compile(
     r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,3}))?"
@@ -74,6 +75,8 @@ def text_problem(value: str) -> str | None:
     Refused: surrounding whitespace (never stripped silently), control characters (a
     trailing newline included), zero-width and bidirectional-override characters.
     """
+    if _PLAIN.fullmatch(value):  # printable ASCII without surrounding spaces: the usual case
+        return None
     if value != value.strip():
         return "it has leading or trailing whitespace"
     for char in value:
