@@ -206,3 +206,14 @@ def test_cluster_with_an_identity_of_another_subscription_uses_that_identity(
     cluster = world.az.create_cluster("xsub1", resource_group=RG, identity=ident_id)
     assert cluster.principal_id == theirs.principal_id
     assert [str(i).lower() for i in cluster.identity.user_assigned] == [ident_id.lower()]
+
+
+def test_the_adapter_never_re_points_an_id_at_its_own_subscription(world: World) -> None:
+    """The last line of defence: a per-subscription adapter refuses another subscription's ID."""
+    from aks_identity import ResourceId
+
+    rid = ResourceId.parse(_other(world, IDENTITY_TAIL))
+    first = len(world.emu.requests)
+    with pytest.raises(ValidationError, match="not " + world.sub):
+        world.az._arm.get_identity(rid)
+    assert len(world.emu.requests) == first
