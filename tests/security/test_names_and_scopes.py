@@ -217,3 +217,13 @@ def test_the_adapter_never_re_points_an_id_at_its_own_subscription(world: World)
     with pytest.raises(ValidationError, match="not " + world.sub):
         world.az._arm.get_identity(rid)
     assert len(world.emu.requests) == first
+
+
+def test_sibling_clients_are_cached_and_share_settings(world: World) -> None:
+    other = world.emu.subscription_ids[1]
+    sibling = world.az._in_subscription(other)
+    assert sibling is world.az._in_subscription(other.upper())
+    assert world.az._in_subscription(world.sub) is world.az
+    assert sibling.subscription_id == other
+    assert (sibling.base_url, sibling.retry) == (world.az.base_url, world.az.retry)
+    assert sibling._settings[0] is world.az._settings[0]  # the same credential object
