@@ -183,7 +183,7 @@ def network_problem(service_cidr: str | None, dns_service_ip: str | None) -> str
             f"dns_service_ip {address} is the first address of {network}, which Kubernetes "
             "gives the API server's service"
         )
-    if network.num_addresses > 2 and address == network.broadcast_address:
+    if network.version == 4 and network.num_addresses > 2 and address == network.broadcast_address:
         return f"dns_service_ip {address} is the broadcast address of {network}"
     return None
 

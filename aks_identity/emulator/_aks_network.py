@@ -3,7 +3,7 @@
 Codes: ``ServiceCidrOverlapExistingSubnetsCidr`` with AKS's wording "The specified service
 CIDR {cidr} is conflicted with an existing subnet CIDR {prefix}" (as the Azure CLI shows it:
 https://github.com/Azure/azure-cli/issues/20810); malformed values, a DNS service IP outside
-the service CIDR or at its network/first address, and unknown plugins are 400
+the service CIDR or at its network, first (the API server's service) or broadcast address, and unknown plugins are 400
 ``InvalidParameter`` naming the ``networkProfile`` property, AKS's code for invalid request
 parameters. Defaults (10.0.0.0/16, 10.0.0.10) are what AKS fills in.
 """
@@ -52,9 +52,14 @@ def _dns_ip(profile: dict[str, Any], service: Network) -> None:
         raise _invalid("dnsServiceIP", value, "is not a valid IP address") from None
     if address.version != service.version or address not in service:
         raise _invalid("dnsServiceIP", value, f"must be within serviceCidr {service}")
-    if address in (service.network_address, service.network_address + 1):
+    reserved = {service.network_address, service.network_address + 1}
+    if service.version == 4 and service.num_addresses > 2:
+        reserved.add(service.broadcast_address)  # Kubernetes never allocates it
+    if address in reserved:
         raise _invalid(
-            "dnsServiceIP", value, f"must not be the network or first address of {service}"
+            "dnsServiceIP",
+            value,
+            f"must not be the network, first or broadcast address of {service}",
         )
 
 

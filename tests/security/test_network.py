@@ -102,10 +102,13 @@ def test_a_good_profile_passes(world: World) -> None:
     net = NetworkProfile(
         subnet_id=world.subnet, service_cidr="172.16.0.0/16", dns_service_ip="172.16.0.10"
     )
+    first = len(world.emu.requests)
     plan = world.az.create_cluster(
         "n4", resource_group=RG, identity=world.identity, network=net, dry_run=True
     )
     assert [g.role for g in plan.grants] == ["Network Contributor"]
+    subnet_reads = [r for r in list(world.emu.requests)[first:] if r.path.endswith("/subnets/aks")]
+    assert len(subnet_reads) == 1  # the subnet is read once
 
 
 def _raw_put(
@@ -142,6 +145,8 @@ def _raw_put(
         ({"serviceCidr": "172.16.0.0/16", "dnsServiceIP": "10.0.0.10"}, "InvalidParameter"),
         ({"serviceCidr": "172.16.0.0/16", "dnsServiceIP": "172.16.0.1"}, "InvalidParameter"),
         ({"serviceCidr": "172.16.0.0/33", "dnsServiceIP": "172.16.0.10"}, "InvalidParameter"),
+        ({"serviceCidr": "172.16.0.0/24", "dnsServiceIP": "172.16.0.255"}, "InvalidParameter"),
+        ({"serviceCidr": "172.16.0.0/16", "dnsServiceIP": "172.16.0.0"}, "InvalidParameter"),
     ],
     ids=repr,
 )
