@@ -5,7 +5,8 @@ CIDR {cidr} is conflicted with an existing subnet CIDR {prefix}" (as the Azure C
 https://github.com/Azure/azure-cli/issues/20810); malformed values, a DNS service IP outside
 the service CIDR or at its network, first (the API server's service) or broadcast address,
 and unknown plugins are 400 ``InvalidParameter`` naming the ``networkProfile`` property
-(AKS's code for invalid request parameters; the exact wording is the emulator's). Defaults (10.0.0.0/16, 10.0.0.10) are what AKS fills in.
+(AKS's code for invalid request parameters; the exact wording is the emulator's).
+Defaults (10.0.0.0/16, 10.0.0.10) are what AKS fills in.
 """
 
 from __future__ import annotations
