@@ -160,6 +160,10 @@ def _optional_ip(value: object) -> str | None:
     )
 
 
+RESERVED_SERVICE_RANGES = ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24")
+"""Ranges AKS does not allow for the service CIDR (AKS docs, configure Azure CNI networking)."""
+
+
 def network_problem(service_cidr: str | None, dns_service_ip: str | None) -> str | None:
     """What AKS refuses in a service CIDR / DNS service IP pair, or None.
 
@@ -171,6 +175,9 @@ def network_problem(service_cidr: str | None, dns_service_ip: str | None) -> str
     if service_cidr is None and dns_service_ip is None:
         return None
     network = ipaddress.ip_network(service_cidr or DEFAULT_SERVICE_CIDR)
+    for reserved in map(ipaddress.ip_network, RESERVED_SERVICE_RANGES):
+        if network.version == 4 and network.overlaps(reserved):
+            return f"service_cidr {network} overlaps {reserved}, which AKS reserves"
     address = ipaddress.ip_address(dns_service_ip or DEFAULT_DNS_SERVICE_IP)
     if (service_cidr is None or dns_service_ip is None) and 6 in (network.version, address.version):
         return None

@@ -22,6 +22,8 @@ __all__ = ["check_network"]
 PLUGINS = ("azure", "kubenet", "none")
 DEFAULT_SERVICE_CIDR = "10.0.0.0/16"
 DEFAULT_DNS_SERVICE_IP = "10.0.0.10"
+RESERVED_SERVICE_RANGES = ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24")
+"""Not allowed for the service CIDR (https://learn.microsoft.com/azure/aks/configure-azure-cni)."""
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -75,6 +77,9 @@ def check_network(state: State, body: dict[str, Any], pools: list[dict[str, Any]
         raise _invalid("networkPlugin", plugin, f"is not one of {', '.join(PLUGINS)}")
     service = _cidr(profile, "serviceCidr", DEFAULT_SERVICE_CIDR)
     assert service is not None
+    for reserved in map(ipaddress.ip_network, RESERVED_SERVICE_RANGES):
+        if service.version == 4 and service.overlaps(reserved):
+            raise _invalid("serviceCidr", str(service), f"must not overlap {reserved}")
     _cidr(profile, "podCidr", None)
     _dns_ip(profile, service)
     for pool in pools:

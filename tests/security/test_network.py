@@ -44,6 +44,10 @@ BAD_PROFILES: list[tuple[dict[str, Any], str]] = [
     ({"service_cidr": "172.16.0.0/24", "dns_service_ip": "172.16.0.255"}, "broadcast"),
     ({"service_cidr": "172.16.0.0/16", "dns_service_ip": "fd00::10"}, "not inside"),
     ({"subnet_id": "/subscriptions/x"}, "not a GUID"),
+    # AKS reserves these for itself (learn.microsoft.com/azure/aks/configure-azure-cni):
+    ({"service_cidr": "172.30.0.0/16", "dns_service_ip": "172.30.0.10"}, "AKS reserves"),
+    ({"service_cidr": "169.254.0.0/16", "dns_service_ip": "169.254.0.10"}, "AKS reserves"),
+    ({"service_cidr": "192.0.2.0/24", "dns_service_ip": "192.0.2.10"}, "AKS reserves"),
 ]
 
 
@@ -147,6 +151,7 @@ def _raw_put(
         ({"serviceCidr": "172.16.0.0/33", "dnsServiceIP": "172.16.0.10"}, "InvalidParameter"),
         ({"serviceCidr": "172.16.0.0/24", "dnsServiceIP": "172.16.0.255"}, "InvalidParameter"),
         ({"serviceCidr": "172.16.0.0/16", "dnsServiceIP": "172.16.0.0"}, "InvalidParameter"),
+        ({"serviceCidr": "172.31.0.0/16", "dnsServiceIP": "172.31.0.10"}, "InvalidParameter"),
     ],
     ids=repr,
 )
