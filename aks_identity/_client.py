@@ -556,7 +556,7 @@ class Azure:
             grant_subnet=grant_subnet,
             node_count=node_count,
             kubernetes_version=kubernetes_version,
-            addons=checked.addons,
+            addons=addons,
             enable_oidc_issuer=enable_oidc_issuer,
             enable_workload_identity=enable_workload_identity,
             tags=checked.tags,

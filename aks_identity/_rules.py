@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Mapping
 from difflib import get_close_matches
 from typing import TYPE_CHECKING
 
@@ -409,7 +410,6 @@ class ClusterRequest:
     """The checked, normalised arguments of ``create_cluster`` that the flow consumes."""
 
     attach_acr: tuple[ResourceId, ...]
-    addons: tuple[str, ...]
     tags: dict[str, str] | None
 
 
@@ -465,18 +465,35 @@ def check_create_cluster(
         ResourceId.parse(r).expect(ResourceKind.CONTAINER_REGISTRY, what="attach_acr")
         for r in check_str_sequence(attach_acr, "attach_acr")
     )
-    names = check_str_sequence(addons, "addons")
+    _check_addons(addons)
+    check_int(node_count, "node_count", low=1, high=MAX_NODE_COUNT, rule="node_count")
+    check_kubernetes_version(kubernetes_version)
+    return ClusterRequest(attach_acr=registries, tags=check_tags(tags))
+
+
+def _check_addons(addons: object) -> None:
+    """A list of add-on names, or a mapping of names to their config (str: str)."""
+    if isinstance(addons, Mapping):
+        names: tuple[object, ...] = tuple(addons)
+        for name, config in addons.items():
+            if not isinstance(config, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in config.items()
+            ):
+                raise _fail(
+                    "addons",
+                    f"the config of add-on {name!r} is not a mapping of str to str",
+                    "pass addons={'name': {'key': 'value'}} or a list of names.",
+                )
+    else:
+        names = check_str_sequence(addons, "addons")
     for addon in names:
         if not isinstance(addon, str) or not _ADDON.fullmatch(addon):
             raise _fail(
                 "addons",
-                f"addon {addon!r} is not an add-on profile name",
-                "pass AKS add-on profile names such as 'azureKeyvaultSecretsProvider' or "
-                "'omsagent'.",
+                f"addon {addon!r} is not an add-on name",
+                "pass add-on names such as 'azure-keyvault-secrets-provider' or 'monitoring' "
+                "(or their profile keys such as 'omsagent').",
             )
-    check_int(node_count, "node_count", low=1, high=MAX_NODE_COUNT, rule="node_count")
-    check_kubernetes_version(kubernetes_version)
-    return ClusterRequest(attach_acr=registries, addons=tuple(names), tags=check_tags(tags))
 
 
 def check_service_cidr_overlap(
