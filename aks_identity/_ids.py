@@ -241,8 +241,11 @@ class ResourceId:
         if isinstance(value, ResourceId):
             return value
         if not isinstance(value, str):
+            hint = " (decode bytes first)" if isinstance(value, (bytes, bytearray)) else ""
             raise ValidationError(
-                f"expected a resource ID string, got {type(value).__name__}", rule="resource_id"
+                f"expected a resource ID string, got {type(value).__name__}{hint}. Fix: pass "
+                f"the ID as a str, {_FORMAT}",
+                rule="resource_id",
             )
         subscription, group, blocks = _parse(value)
         return cls(subscription, group, blocks=blocks)

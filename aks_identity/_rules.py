@@ -186,7 +186,7 @@ def check_private_dns_zone(
     the custom zone's ID otherwise.
     """
     if private_dns_zone is None or (
-        isinstance(private_dns_zone, str) and private_dns_zone.strip().lower() in _DNS_ZONE_MODES
+        isinstance(private_dns_zone, str) and private_dns_zone.lower() in _DNS_ZONE_MODES
     ):
         return None
     try:

@@ -325,3 +325,58 @@ def test_cluster_references(
     world: World, refused: Callable[..., ValidationError], value: object
 ) -> None:
     refused(lambda: world.az.get_cluster(value, resource_group=RG))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"identity": 5}, "resource ID string"),
+        ({"identity": "{registry}"}, "user-assigned identity"),
+        ({"kubelet_identity": b"x"}, "decode bytes"),
+        ({"network": "azure"}, "NetworkProfile"),
+        ({"service_principal": "app-id"}, "ServicePrincipal"),
+        ({"private_dns_zone": 5}, "private_dns_zone"),
+        ({"private_dns_zone": "system\n"}, "whitespace"),
+        ({"private_dns_zone": "{registry}"}, "private DNS zone"),
+    ],
+    ids=repr,
+)
+def test_create_cluster_references(
+    world: World, refused: Callable[..., ValidationError], settings: dict[str, Any], problem: str
+) -> None:
+    values = {
+        k: v.replace("{registry}", world.registry) if isinstance(v, str) else v
+        for k, v in settings.items()
+    }
+    refused(lambda: world.az.create_cluster("c9", resource_group=RG, **values), problem)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda w: w.cluster.use_identity(None),
+        lambda w: w.cluster.use_kubelet_identity(5, allow_downtime=True),
+        lambda w: w.cluster.attach_acr(None),
+        lambda w: w.cluster.detach_acr(5),
+        lambda w: w.identity.role_assignments(scope=5),
+        lambda w: w.az.get_identity(),
+        lambda w: w.az.get_identity(5),
+        lambda w: w.az.get_role_assignment(w.registry),
+        lambda w: w.az.delete_identity(None),
+        lambda w: w.az.role_assignments(scope=b"/"),
+    ],
+    ids=[
+        "use_identity(None)",
+        "use_kubelet_identity(5)",
+        "attach_acr(None)",
+        "detach_acr(5)",
+        "role_assignments(scope=5)",
+        "get_identity()",
+        "get_identity(5)",
+        "get_role_assignment(registry)",
+        "delete_identity(None)",
+        "role_assignments(bytes)",
+    ],
+)
+def test_object_arguments(world: World, refused: Callable[..., ValidationError], call: Any) -> None:
+    refused(lambda: call(world))

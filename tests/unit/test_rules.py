@@ -153,7 +153,7 @@ def test_kubelet_identity_needs_user_assigned_control_plane(control_plane: Ident
 # -- private DNS zone ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("zone", [None, "system", "System", "none", " NONE "])
+@pytest.mark.parametrize("zone", [None, "system", "System", "none", "NONE"])
 @pytest.mark.parametrize("control_plane", list(IdentityType))
 def test_aks_managed_dns_zone_modes_are_fine(zone: str | None, control_plane: IdentityType) -> None:
     assert check_private_dns_zone(zone, control_plane) is None
