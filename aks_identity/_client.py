@@ -6,9 +6,19 @@ import contextlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
 from aks_identity._azure import Arm, endpoints
+from aks_identity._checks import (
+    check_bool,
+    check_credential,
+    check_guid,
+    check_optional_str,
+    check_str,
+    check_subscription_id,
+    check_tags,
+    odata_literal,
+)
 from aks_identity._errors import NotFoundError, ValidationError
 from aks_identity._flows import Operations
 from aks_identity._grants import Grants
@@ -18,7 +28,17 @@ from aks_identity._objects import Cluster, ManagedIdentity, ResourceGroup, RoleA
 from aks_identity._plan import Plan, PlanBuilder, execute
 from aks_identity._retry import RetryPolicy
 from aks_identity._roles import Role
-from aks_identity._rules import check_identity_name, check_resource_group_name, normalize_location
+from aks_identity._rules import (
+    check_cluster_reference,
+    check_create_cluster,
+    check_grant,
+    check_identity_name,
+    check_optional_group,
+    check_resource_group_name,
+    check_service_cidr_overlap,
+    known_location,
+    normalize_location,
+)
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -47,11 +67,17 @@ class Azure:
         connection_verify: str | bool | None = None,
         retry: RetryPolicy = _DEFAULT_RETRY,
     ) -> None:
-        if not subscription_id:
-            raise ValidationError("subscription_id is required", rule="subscription")
+        credential = check_credential(credential)
+        subscription = check_subscription_id(subscription_id)
+        check_str(cloud, "cloud", rule="cloud")
+        _check_connection(base_url, connection_verify)
+        _check_retry(retry)
         self._endpoints = endpoints(cloud, base_url)
-        self._subscription_id = subscription_id.lower()
+        self._subscription_id = subscription
         self._retry = retry
+        self._settings = (credential, cloud, base_url, connection_verify)
+        self._siblings: dict[str, Azure] = {}
+        self._locations: frozenset[str] | None = None
         self._arm = Arm(
             self,
             credential,
@@ -70,6 +96,8 @@ class Azure:
         """``AZURE_SUBSCRIPTION_ID`` with ``DefaultAzureCredential`` (cloud: ``AZURE_CLOUD``)."""
         from azure.identity import DefaultAzureCredential
 
+        check_optional_str(cloud, "cloud", rule="cloud")
+        _check_retry(retry)
         subscription = os.environ.get("AZURE_SUBSCRIPTION_ID")
         if not subscription:
             raise ValidationError(
@@ -109,8 +137,43 @@ class Azure:
         return f"<Azure subscription {self._subscription_id} ({self.cloud}, {self.base_url})>"
 
     def close(self) -> None:
-        """Close the HTTP sessions."""
+        """Close the HTTP sessions (this client's and those of its sibling subscriptions)."""
         self._arm.close()
+        for sibling in self._siblings.values():
+            sibling.close()
+
+    def _in_subscription(self, subscription_id: str) -> Azure:
+        """A client of another subscription with this one's credential and settings (cached).
+
+        Resource IDs in another subscription are read there, never re-pointed here.
+        """
+        subscription = check_subscription_id(subscription_id)
+        if subscription == self._subscription_id:
+            return self
+        sibling = self._siblings.get(subscription)
+        if sibling is None:
+            credential, cloud, base_url, verify = self._settings
+            sibling = Azure(
+                credential,
+                subscription,
+                cloud=cloud,
+                base_url=base_url,
+                connection_verify=verify,
+                retry=self._retry,
+            )
+            self._siblings[subscription] = sibling
+        return sibling
+
+    def _for(self, rid: ResourceId) -> Azure:
+        """The client of the subscription ``rid`` lives in (this one, or a sibling)."""
+        return self._in_subscription(rid.subscription_id) if rid.subscription_id else self
+
+    def _location(self, location: object) -> str:
+        """A region of ARM's list for this subscription (read once per client)."""
+        region = normalize_location(location)  # type: ignore[arg-type]
+        if self._locations is None:
+            self._locations = frozenset(self._arm.locations())
+        return known_location(region, self._locations)
 
     def __enter__(self) -> Azure:
         return self
@@ -160,18 +223,34 @@ class Azure:
         tags: dict[str, str] | None = None,
         dry_run: bool = False,
     ) -> ResourceGroup | Plan:
-        """Create a resource group, or return the existing one (idempotent)."""
+        """Create a resource group, or return the existing one (idempotent).
+
+        ``tags`` None keeps an existing group's tags; a mapping replaces them.
+        """
         check_resource_group_name(name)
-        region = normalize_location(location)
+        new_tags = check_tags(tags)
+        check_bool(dry_run, "dry_run")
+        region = self._location(location)
+        existing = self._existing(lambda: self._arm.get_resource_group(name))
+        if existing is not None and existing.location != region:
+            raise ValidationError(
+                f"resource group {name} already exists in {existing.location}, not {region}. "
+                f"Fix: pass location={existing.location!r} or choose another name",
+                rule="location",
+                resource_id=str(existing.id),
+            )
         builder = PlanBuilder(
             f"create resource group {name}",
             f"/subscriptions/{self._subscription_id}/resourceGroups/{name}",
         )
         result: list[ResourceGroup] = []
+        keep = dict(existing.tags) if existing is not None else None
+        send = keep if new_tags is None else new_tags
         builder.step(
-            "create",
-            f"PUT resource group {name} in {region}",
-            lambda: result.append(self._arm.put_resource_group(name, region, tags)),
+            "create" if existing is None else "update",
+            f"PUT resource group {name} in {region}"
+            + _update_note("resource group", name, existing is not None, keep, send),
+            lambda: result.append(self._arm.put_resource_group(name, region, send)),
         )
         plan = builder.plan()
         if dry_run:
@@ -181,7 +260,7 @@ class Azure:
 
     def get_resource_group(self, name: str) -> ResourceGroup:
         """A resource group; NotFoundError when it does not exist."""
-        return self._arm.get_resource_group(name)
+        return self._arm.get_resource_group(check_resource_group_name(name))
 
     def list_resource_groups(self) -> list[ResourceGroup]:
         """Every resource group of the subscription."""
@@ -193,6 +272,8 @@ class Azure:
     def delete_resource_group(self, name: str, *, dry_run: Literal[True]) -> Plan: ...
     def delete_resource_group(self, name: str, *, dry_run: bool = False) -> Plan | None:
         """Delete a resource group and everything in it; nothing happens when it is absent."""
+        check_resource_group_name(name)
+        check_bool(dry_run, "dry_run")
         builder = PlanBuilder(f"delete resource group {name}")
         builder.step(
             "delete",
@@ -209,6 +290,13 @@ class Azure:
     def _ignore_missing(action: Callable[[], None]) -> None:
         with contextlib.suppress(NotFoundError):
             action()
+
+    @staticmethod
+    def _existing(read: Callable[[], T]) -> T | None:
+        try:
+            return read()
+        except NotFoundError:
+            return None
 
     # -- user-assigned identities -------------------------------------------------------
 
@@ -243,17 +331,36 @@ class Azure:
     ) -> ManagedIdentity | Plan:
         """Create a user-assigned identity (idempotent: an existing one keeps its principal).
 
-        ``location`` None uses the resource group's location.
+        ``location`` None uses the resource group's location. ``tags`` None keeps an existing
+        identity's tags; a mapping replaces them.
         """
         check_identity_name(name)
-        region = normalize_location(location or self.get_resource_group(resource_group).location)
+        check_resource_group_name(resource_group)
+        new_tags = check_tags(tags)
+        check_bool(dry_run, "dry_run")
+        region = (
+            self._location(location)
+            if location is not None
+            else self.get_resource_group(resource_group).location
+        )
         rid = self._id(resource_group, "Microsoft.ManagedIdentity", "userAssignedIdentities", name)
+        existing = self._existing(lambda: self._arm.get_identity(rid))
+        if existing is not None and existing.location != region:
+            raise ValidationError(
+                f"identity {name} already exists in {existing.location}, not {region}; a "
+                f"location cannot change. Fix: pass location={existing.location!r}",
+                rule="location",
+                resource_id=str(rid),
+            )
+        keep = dict(existing.tags) if existing is not None else None
+        send = keep if new_tags is None else new_tags
         builder = PlanBuilder(f"create identity {name}", rid)
         result: list[ManagedIdentity] = []
         builder.step(
-            "create",
-            f"PUT user-assigned identity {name} in {region}",
-            lambda: result.append(self._arm.put_identity(rid, region, tags)),
+            "create" if existing is None else "update",
+            f"PUT user-assigned identity {name} in {region}"
+            + _update_note("identity", name, existing is not None, keep, send),
+            lambda: result.append(self._arm.put_identity(rid, region, send)),
             target=rid,
         )
         plan = builder.plan()
@@ -271,22 +378,32 @@ class Azure:
     ) -> ManagedIdentity:
         """A user-assigned identity by resource ID (any casing) or by name and group."""
         if resource_id is not None:
+            if name is not None or resource_group is not None:
+                raise ValidationError(
+                    "get_identity: pass a resource ID or name= and resource_group=, not both. "
+                    "Fix: drop name=/resource_group= (the ID already says them)",
+                    rule="identity-reference",
+                )
             rid = ResourceId.parse(resource_id).expect(
                 ResourceKind.USER_ASSIGNED_IDENTITY, what="identity ID"
             )
-        elif name and resource_group:
+        elif name is not None and resource_group is not None:
+            check_identity_name(name)
+            check_resource_group_name(resource_group)
             rid = self._id(
                 resource_group, "Microsoft.ManagedIdentity", "userAssignedIdentities", name
             )
         else:
             raise ValidationError(
-                "pass a resource ID, or name= and resource_group=", rule="identity-reference"
+                "get_identity needs the identity. Fix: pass a resource ID, or name= and "
+                "resource_group=",
+                rule="identity-reference",
             )
-        return self._arm.get_identity(rid)
+        return self._for(rid)._arm.get_identity(rid)
 
     def list_identities(self, resource_group: str | None = None) -> list[ManagedIdentity]:
         """User-assigned identities of a group, or of the whole subscription."""
-        return self._arm.list_identities(resource_group)
+        return self._arm.list_identities(check_optional_group(resource_group))
 
     @overload
     def delete_identity(
@@ -300,6 +417,7 @@ class Azure:
         self, identity: ManagedIdentity | str | ResourceId, *, dry_run: bool = False
     ) -> Plan | None:
         """Delete a user-assigned identity; nothing happens when it is absent."""
+        check_bool(dry_run, "dry_run")
         rid = (
             identity.id
             if isinstance(identity, ManagedIdentity)
@@ -311,7 +429,7 @@ class Azure:
         builder.step(
             "delete",
             f"DELETE user-assigned identity {rid.name}",
-            lambda: self._arm.delete_identity(rid),
+            lambda: self._for(rid)._arm.delete_identity(rid),
             target=rid,
         )
         plan = builder.plan()
@@ -404,6 +522,31 @@ class Azure:
         makes (``grant_addons``; ``addons`` is a list of names or a mapping of names to their
         config). Re-running converges.
         """
+        checked = check_create_cluster(
+            name=name,
+            resource_group=resource_group,
+            identity=identity,
+            kubelet_identity=kubelet_identity,
+            service_principal=service_principal,
+            network=network,
+            attach_acr=attach_acr,
+            node_count=node_count,
+            kubernetes_version=kubernetes_version,
+            addons=addons,
+            tags=tags,
+            flags={
+                "grant_kubelet_operator": grant_kubelet_operator,
+                "grant_subnet": grant_subnet,
+                "grant_addons": grant_addons,
+                "enable_oidc_issuer": enable_oidc_issuer,
+                "enable_workload_identity": enable_workload_identity,
+                "dry_run": dry_run,
+            },
+        )
+        if location is not None:
+            location = self._location(location)
+        if network is not None and network.subnet_id is not None:
+            self._check_subnet(network)
         return self._ops.create_cluster(
             name,
             resource_group=resource_group,
@@ -413,7 +556,7 @@ class Azure:
             service_principal=service_principal,
             network=network,
             private_dns_zone=private_dns_zone,
-            attach_acr=attach_acr,
+            attach_acr=checked.attach_acr,
             grant_kubelet_operator=grant_kubelet_operator,
             grant_subnet=grant_subnet,
             grant_addons=grant_addons,
@@ -422,31 +565,41 @@ class Azure:
             addons=addons,
             enable_oidc_issuer=enable_oidc_issuer,
             enable_workload_identity=enable_workload_identity,
-            tags=tags,
+            tags=checked.tags,
             dry_run=dry_run,
         )
+
+    def _check_subnet(self, network: NetworkProfile) -> None:
+        """The subnet exists (read once, in its own subscription) and does not overlap the
+        service CIDR, as AKS checks (ServiceCidrOverlapExistingSubnetsCidr)."""
+        subnet = network.subnet_id
+        assert subnet is not None
+        subnet.expect(ResourceKind.SUBNET, what="network.subnet_id")
+        body = self._for(subnet)._arm.get_resource_body(subnet, _NETWORK_API)
+        props = body.get("properties") or {}
+        prefixes = list(props.get("address_prefixes") or props.get("addressPrefixes") or [])
+        prefix = props.get("address_prefix") or props.get("addressPrefix")
+        if prefix:
+            prefixes.append(prefix)
+        check_service_cidr_overlap(network, [str(p) for p in prefixes], subnet)
 
     def get_cluster(
         self, name_or_id: str | ResourceId, *, resource_group: str | None = None
     ) -> Cluster:
         """A cluster by name and group, or by resource ID."""
-        return self._arm.get_cluster(self._cluster_id(name_or_id, resource_group))
+        rid = self._cluster_id(name_or_id, resource_group)
+        return self._for(rid)._arm.get_cluster(rid)
 
     def _cluster_id(self, name_or_id: str | ResourceId, resource_group: str | None) -> ResourceId:
-        if isinstance(name_or_id, ResourceId) or name_or_id.startswith("/"):
-            return ResourceId.parse(name_or_id).expect(
-                ResourceKind.MANAGED_CLUSTER, what="cluster ID"
-            )
-        if not resource_group:
-            raise ValidationError(
-                "pass resource_group= with a cluster name (or pass the cluster's resource ID)",
-                rule="cluster-reference",
-            )
-        return self._id(resource_group, "Microsoft.ContainerService", "managedClusters", name_or_id)
+        parsed = check_cluster_reference(name_or_id, resource_group)
+        if isinstance(parsed, ResourceId):
+            return parsed
+        assert resource_group is not None
+        return self._id(resource_group, "Microsoft.ContainerService", "managedClusters", parsed)
 
     def list_clusters(self, resource_group: str | None = None) -> list[Cluster]:
         """Clusters of a group, or of the whole subscription."""
-        return self._arm.list_clusters(resource_group)
+        return self._arm.list_clusters(check_optional_group(resource_group))
 
     @overload
     def delete_cluster(
@@ -481,8 +634,10 @@ class Azure:
         are removed: AKS deletes those identities, and their assignments would stay behind as
         orphans. ``keep_role_assignments=True`` skips that; the plan lists them.
         """
+        check_bool(keep_role_assignments, "keep_role_assignments")
+        check_bool(dry_run, "dry_run")
         rid = self._cluster_id(name_or_id, resource_group)
-        return self._ops.delete_cluster(
+        return self._for(rid)._ops.delete_cluster(
             rid, keep_role_assignments=keep_role_assignments, dry_run=dry_run
         )
 
@@ -523,6 +678,19 @@ class Azure:
         in Microsoft Entra ID and a freshly created principal never gets PrincipalNotFound.
         ARM then does not check the object ID either: pass the object ID, not a client ID.
         """
+        if not isinstance(principal, Principal):
+            raise ValidationError(
+                f"principal: expected an aks_identity.Principal, got {type(principal).__name__}. "
+                "Fix: pass Principal(object_id, principal_type)",
+                rule="type",
+            )
+        check_grant(
+            role,
+            scope,
+            allow_broad_scope=allow_broad_scope,
+            dry_run=dry_run,
+            subscription_id=self._subscription_id,
+        )
         return self._grants.grant(
             principal, role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run
         )
@@ -542,10 +710,61 @@ class Azure:
         )
         query = None
         if principal is not None:
-            object_id = principal.object_id if isinstance(principal, Principal) else principal
-            query = f"principalId eq '{object_id.lower()}'"
+            object_id = (
+                principal.object_id
+                if isinstance(principal, Principal)
+                else check_guid(principal, "principal (object ID)", rule="object_id")
+            )
+            query = f"principalId eq {odata_literal(object_id)}"
         return self._arm.list_role_assignments(target, filter=query)
 
-    def get_role_assignment(self, assignment_id: str) -> RoleAssignment:
+    def get_role_assignment(self, assignment_id: str | ResourceId) -> RoleAssignment:
         """A role assignment by its ID."""
-        return self._arm.get_role_assignment(assignment_id)
+        rid = ResourceId.parse(assignment_id).expect(
+            ResourceKind.ROLE_ASSIGNMENT, what="assignment_id"
+        )
+        return self._arm.get_role_assignment(str(rid))
+
+
+T = TypeVar("T")
+_NETWORK_API = "2023-09-01"
+
+
+def _check_retry(retry: object) -> None:
+    if not isinstance(retry, RetryPolicy):
+        raise ValidationError(
+            f"retry: expected an aks_identity.RetryPolicy, got {type(retry).__name__}. "
+            "Fix: pass retry=aks_identity.RetryPolicy(...)",
+            rule="type",
+        )
+
+
+def _check_connection(base_url: object, connection_verify: object) -> None:
+    url = check_optional_str(base_url, "base_url", rule="base_url")
+    if url is not None and not url.lower().startswith("https://"):
+        raise ValidationError(
+            f"base_url {url!r} is not an https:// URL. Fix: pass the ARM endpoint, e.g. "
+            "emu.url or https://management.azure.com",
+            rule="base_url",
+        )
+    if connection_verify is not None and not isinstance(connection_verify, (bool, str)):
+        raise ValidationError(
+            "connection_verify: expected True/False or a CA bundle path, got "
+            f"{type(connection_verify).__name__}. Fix: pass emu.ca_bundle or True",
+            rule="type",
+        )
+
+
+def _update_note(
+    kind: str,
+    name: str,
+    exists: bool,
+    before: dict[str, str] | None,
+    after: dict[str, str] | None,
+) -> str:
+    """How a re-run changes an existing resource, for its plan step."""
+    if not exists:
+        return ""
+    if (before or {}) == (after or {}):
+        return f" (updates existing {kind} {name}; its tags are kept)"
+    return f" (updates existing {kind} {name}: tags {before or {}} -> {after or {}})"

@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from aks_identity._errors import AksIdentityError, ConflictError, NotFoundError
+from aks_identity._checks import odata_literal
+from aks_identity._errors import AksIdentityError, AuthorizationError, ConflictError, NotFoundError
 from aks_identity._ids import ResourceId
 from aks_identity._model import Principal
 from aks_identity._objects import RoleAssignment
@@ -113,9 +114,6 @@ class Grants:
     def __init__(self, azure: Azure) -> None:
         self._azure = azure
 
-    @property
-    def _subscription_scope(self) -> ResourceId:
-        return ResourceId.parse(f"/subscriptions/{self._azure.subscription_id}")
 
     def grant(
         self,
@@ -180,9 +178,17 @@ class Grants:
         """An assignment of ``role`` to ``principal`` at ``scope`` or a parent scope; with
         ``covering``, also one of a role that permits what ``role`` is needed for (Owner,
         Contributor, a custom role read from ARM)."""
-        for assignment in self._azure._arm.list_role_assignments(
-            scope, filter=f"principalId eq '{principal.object_id}'"
-        ):
+        try:
+            listed = self._azure._arm.list_role_assignments(
+                scope, filter=f"principalId eq {odata_literal(principal.object_id)}"
+            )
+        except AuthorizationError:
+            if scope.subscription_id:
+                raise
+            # Above subscriptions (tenant root, management groups) a subscription's Owner may
+            # not read; nothing is known to exist there, and the write itself will tell.
+            return None
+        for assignment in listed:
             if assignment.principal_id != principal.object_id or not scope.is_within(
                 assignment.scope
             ):
@@ -224,7 +230,10 @@ class Grants:
             return self._azure._arm.put_role_assignment(
                 scope,
                 assignment_name(scope, principal.object_id, role.guid),
-                role_definition_id=role.definition_id(self._subscription_scope),
+                # Named in the scope's own subscription (tenant-level form above subscriptions).
+                role_definition_id=role.definition_id(
+                    scope.subscription if scope.subscription_id else None
+                ),
                 principal_id=principal.object_id,
                 # Always send principalType, so ARM skips its directory lookup and a fresh
                 # principal never hits PrincipalNotFound.

@@ -10,18 +10,20 @@ from typing import Any
 import attrs
 from azure.mgmt.core.tools import resource_id
 
+from aks_identity._checks import GUID as _GUID
+from aks_identity._checks import text_problem
 from aks_identity._errors import ValidationError
 
 __all__ = ["ResourceId", "ResourceKind"]
 
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-_NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$")
+_NAMESPACE = re.compile(r"[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+")
 _FORBIDDEN = re.compile(r"[<>%&:\\?/\x00-\x1f\x7f]")
-_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _FORMAT = (
     "/subscriptions/{subscription-id}[/resourceGroups/{name}]"
     "[/providers/{namespace}/{type}/{name}...]"
 )
+_TENANT_NAMESPACES = {"microsoft.management", "microsoft.authorization"}
 
 Level = tuple[str, str]
 """One ``{type}/{name}`` pair of a resource path."""
@@ -42,6 +44,8 @@ class ResourceKind(enum.Enum):
         member.full_type = full_type
         return member
 
+    TENANT = ("tenant root",)
+    MANAGEMENT_GROUP = ("management group", "Microsoft.Management/managementGroups")
     SUBSCRIPTION = ("subscription",)
     RESOURCE_GROUP = ("resource group",)
     USER_ASSIGNED_IDENTITY = (
@@ -62,6 +66,8 @@ class ResourceKind(enum.Enum):
     @property
     def example(self) -> str:
         """The ID shape this kind has, for messages."""
+        if self is ResourceKind.TENANT:
+            return "/"
         if self is ResourceKind.SUBSCRIPTION:
             return "/subscriptions/{subscription-id}"
         if self is ResourceKind.RESOURCE_GROUP:
@@ -82,6 +88,12 @@ def _fail(value: object, problem: str, *, rule: str = "resource_id") -> Validati
 
 def _check_name(value: str, name: str, what: str) -> str:
     # azure.mgmt.core.tools.is_valid_resource_name lets a backslash through; ARM does not.
+    if name in (".", ".."):
+        raise _fail(
+            value,
+            f"the {what} name is {name!r}, a relative path segment that HTTP clients collapse "
+            "(the request would reach the parent scope); pass the real name",
+        )
     if not 1 <= len(name) <= 260 or _FORBIDDEN.search(name) or name != name.strip():
         raise _fail(
             value,
@@ -103,30 +115,9 @@ def _canonical_block(namespace: str, levels: Sequence[Level]) -> Block:
     return namespace, tuple(zip(types, (n for _, n in levels), strict=True))
 
 
-def _parse(value: str) -> tuple[str, str | None, tuple[Block, ...]]:
-    text = value.strip()
-    if not text.lower().startswith("/subscriptions/"):
-        hint = ""
-        if _GUID.match(text):
-            hint = " (this is a bare GUID: a client ID or object ID? pass the resource ID)"
-        elif text.lower().startswith("/providers/microsoft.management/managementgroups"):
-            hint = " (management-group scopes are not supported)"
-        elif text.lower().startswith("/providers/"):
-            hint = " (tenant-level IDs are not resource IDs of a subscription)"
-        raise _fail(value, "it must start with /subscriptions/{subscription-id}" + hint)
-    parts = text[1:].split("/")
-    if "" in parts:
-        raise _fail(value, "it contains an empty segment ('//' or a trailing '/')")
-    subscription = parts[1]
-    if not _GUID.match(subscription):
-        raise _fail(value, f"the subscription ID {subscription!r} is not a GUID")
-    i, n = 2, len(parts)
-    group: str | None = None
-    if i < n and parts[i].lower() == "resourcegroups":
-        if i + 1 >= n:
-            raise _fail(value, "the resource group name after 'resourceGroups' is missing")
-        group = _check_name(value, parts[i + 1], "resource group")
-        i += 2
+def _blocks(value: str, parts: list[str], i: int) -> tuple[Block, ...]:
+    """The ``providers/{namespace}/{type}/{name}...`` blocks of ``parts[i:]``."""
+    n = len(parts)
     blocks: list[Block] = []
     while i < n:
         if parts[i].lower() != "providers":
@@ -135,14 +126,14 @@ def _parse(value: str) -> tuple[str, str | None, tuple[Block, ...]]:
         if i + 1 >= n:
             raise _fail(value, "the provider namespace after 'providers' is missing")
         namespace = parts[i + 1]
-        if not _NAMESPACE.match(namespace):
+        if not _NAMESPACE.fullmatch(namespace):
             problem = f"{namespace!r} is not a provider namespace such as Microsoft.Network"
             raise _fail(value, problem)
         i += 2
         levels: list[Level] = []
         while i < n and parts[i].lower() != "providers":
             kind = parts[i]
-            if not _TYPE.match(kind):
+            if not _TYPE.fullmatch(kind):
                 raise _fail(value, f"{kind!r} is not a resource type such as virtualNetworks")
             if i + 1 >= n:
                 chain = "/".join([namespace, *(t for t, _ in levels), kind])
@@ -152,7 +143,61 @@ def _parse(value: str) -> tuple[str, str | None, tuple[Block, ...]]:
         if not levels:
             raise _fail(value, f"a resource type and name must follow providers/{namespace}")
         blocks.append(_canonical_block(namespace, levels))
-    return subscription.lower(), group, tuple(blocks)
+    return tuple(blocks)
+
+
+def _parse_tenant_level(value: str) -> tuple[str, str | None, tuple[Block, ...]]:
+    """The tenant root ``/``, a management group, or an extension resource below them."""
+    if value == "/":
+        return "", None, ()
+    if not value.lower().startswith("/providers/"):
+        hint = ""
+        if _GUID.fullmatch(value):
+            hint = " (this is a bare GUID: a client ID or object ID? pass the resource ID)"
+        raise _fail(value, "it must start with /subscriptions/{subscription-id}" + hint)
+    parts = value[1:].split("/")
+    if "" in parts:
+        raise _fail(value, "it contains an empty segment ('//' or a trailing '/')")
+    blocks = _blocks(value, parts, 0)
+    if blocks[0][0].lower() not in _TENANT_NAMESPACES or (
+        blocks[0][0].lower() == "microsoft.management"
+        and blocks[0][1][0][0].lower() != "managementgroups"
+    ):
+        raise _fail(
+            value,
+            "tenant-level IDs other than management groups are not resource IDs of a "
+            "subscription; pass an ID that starts with /subscriptions/{subscription-id}",
+        )
+    return "", None, blocks
+
+
+def _parse(value: str) -> tuple[str, str | None, tuple[Block, ...]]:
+    problem = text_problem(value)
+    if problem:
+        raise _fail(value, problem + " (nothing is stripped silently: pass the exact ID)")
+    dots = [segment for segment in value.split("/") if segment in (".", "..")]
+    if dots:
+        raise _fail(
+            value,
+            f"it contains the relative path segment {dots[0]!r}, which HTTP clients collapse "
+            "(the request would reach the parent scope); pass the real name",
+        )
+    if not value.lower().startswith("/subscriptions/"):
+        return _parse_tenant_level(value)
+    parts = value[1:].split("/")
+    if "" in parts:
+        raise _fail(value, "it contains an empty segment ('//' or a trailing '/')")
+    subscription = parts[1]
+    if not _GUID.fullmatch(subscription):
+        raise _fail(value, f"the subscription ID {subscription!r} is not a GUID")
+    i, n = 2, len(parts)
+    group: str | None = None
+    if i < n and parts[i].lower() == "resourcegroups":
+        if i + 1 >= n:
+            raise _fail(value, "the resource group name after 'resourceGroups' is missing")
+        group = _check_name(value, parts[i + 1], "resource group")
+        i += 2
+    return subscription.lower(), group, _blocks(value, parts, i)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -186,7 +231,7 @@ class ResourceId:
                     kwargs[f"child_namespace_{level}"] = namespace
                 kwargs[f"child_type_{level}"] = kind
                 kwargs[f"child_name_{level}"] = name
-        text = resource_id(**kwargs)
+        text = resource_id(**kwargs) if self.subscription_id else _tenant_text(self._blocks)
         object.__setattr__(self, "_text", text)
         object.__setattr__(self, "_key", text.lower())
 
@@ -196,8 +241,11 @@ class ResourceId:
         if isinstance(value, ResourceId):
             return value
         if not isinstance(value, str):
+            hint = " (decode bytes first)" if isinstance(value, (bytes, bytearray)) else ""
             raise ValidationError(
-                f"expected a resource ID string, got {type(value).__name__}", rule="resource_id"
+                f"expected a resource ID string, got {type(value).__name__}{hint}. Fix: pass "
+                f"the ID as a str, {_FORMAT}",
+                rule="resource_id",
             )
         subscription, group, blocks = _parse(value)
         return cls(subscription, group, blocks=blocks)
@@ -284,6 +332,8 @@ class ResourceId:
     @property
     def kind(self) -> ResourceKind | None:
         """The well-known kind of this ID, or ``None`` for other resource types."""
+        if not self.subscription_id and not self._blocks:
+            return ResourceKind.TENANT
         if not self._blocks:
             return ResourceKind.RESOURCE_GROUP if self.resource_group else ResourceKind.SUBSCRIPTION
         return _KINDS_BY_TYPE.get(str(self.full_type).lower())
@@ -332,6 +382,8 @@ class ResourceId:
     def is_within(self, other: ResourceId | str) -> bool:
         """True if this ID is ``other`` or lies below it (scope containment, case-insensitive)."""
         key = ResourceId.parse(other)._key
+        if key == "/":
+            return True
         return self._key == key or self._key.startswith(key + "/")
 
     # -- value behaviour -----------------------------------------------------------------
@@ -355,6 +407,14 @@ class ResourceId:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (ResourceId.parse, (self._text,))
+
+
+def _tenant_text(blocks: tuple[Block, ...]) -> str:
+    """``/`` or ``/providers/Microsoft.Management/managementGroups/{id}[/providers/...]``."""
+    return "/" + "/".join(
+        f"providers/{namespace}/" + "/".join(f"{t}/{n}" for t, n in levels)
+        for namespace, levels in blocks
+    )
 
 
 def _article(word: str) -> str:

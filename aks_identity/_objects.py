@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Literal, overload
 
 import attrs
 
+from aks_identity._checks import check_bool, check_number, check_str_sequence
+from aks_identity._errors import ValidationError
 from aks_identity._ids import ResourceId
 from aks_identity._model import (
     ClusterIdentity,
@@ -56,6 +58,10 @@ def _optional_rid(value: str | ResourceId | None) -> ResourceId | None:
 def _ops(azure: Azure) -> Operations:
     """The one internal interface the objects call (flows and grants of their client)."""
     return azure._ops
+def _flags(**flags: object) -> None:
+    """Every flag is a real bool: a truthy string is not consent to reimage nodes."""
+    for name, value in flags.items():
+        check_bool(value, name)
 
 
 def _short(value: str | None) -> str:
@@ -88,6 +94,7 @@ class ResourceGroup:
     def delete(self, *, dry_run: Literal[True]) -> Plan: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the group and everything in it (idempotent)."""
+        check_bool(dry_run, "dry_run")
         if dry_run:
             return self._azure.delete_resource_group(self.name, dry_run=True)
         self._azure.delete_resource_group(self.name)
@@ -197,6 +204,7 @@ class ManagedIdentity(_Grantee):
     def delete(self, *, dry_run: Literal[True]) -> Plan: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the identity (idempotent)."""
+        check_bool(dry_run, "dry_run")
         if dry_run:
             return self._azure.delete_identity(self.id, dry_run=True)
         self._azure.delete_identity(self.id)
@@ -285,6 +293,7 @@ class RoleAssignment:
     def revoke(self, *, dry_run: Literal[True]) -> Plan: ...
     def revoke(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the assignment (idempotent)."""
+        check_bool(dry_run, "dry_run")
         return _ops(self._azure).revoke(self, dry_run=dry_run)
 
     def wait_until_effective(
@@ -296,6 +305,14 @@ class RoleAssignment:
         tries the real access and returns True once it works), until the probe passes.
         Raises :class:`~aks_identity.PropagationTimeout` when the budget runs out.
         """
+        if probe is not None and not callable(probe):
+            raise ValidationError(
+                f"probe: expected a function returning bool, got {type(probe).__name__}. "
+                "Fix: pass probe=lambda: <try the access> or None",
+                rule="type",
+            )
+        if timeout is not None:
+            timeout = check_number(timeout, "timeout", strict=True, rule="type")
         _ops(self._azure).wait_until_effective(self, probe=probe, timeout=timeout)
         return self
 
@@ -460,6 +477,8 @@ class Cluster:
         kubelet identity gets AcrPull on each in the same plan. A user-assigned cluster is
         refused: call :meth:`use_system_assigned_identity`.
         """
+        _flags(grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run)
+        registries = check_str_sequence(registries, "registries")
         return _ops(self._azure).enable_managed_identity(
             self,
             grant_subnet=grant_subnet,
@@ -489,6 +508,7 @@ class Cluster:
         user-assigned identity then) or a pre-created kubelet identity. The new principal gets
         the subnet and add-on grants after the update.
         """
+        _flags(grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run)
         return _ops(self._azure).use_system_assigned_identity(
             self, grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run
         )
@@ -523,6 +543,12 @@ class Cluster:
         dry_run: bool = False,
     ) -> Cluster | Plan:
         """Switch the control plane to a user-assigned identity (from any identity type)."""
+        _flags(
+            grant_subnet=grant_subnet,
+            grant_kubelet_operator=grant_kubelet_operator,
+            grant_addons=grant_addons,
+            dry_run=dry_run,
+        )
         return _ops(self._azure).use_identity(
             self,
             identity,
@@ -562,6 +588,12 @@ class Cluster:
         dry_run: bool = False,
     ) -> Cluster | Plan:
         """Use a pre-created kubelet identity. Reimages every node: needs ``allow_downtime``."""
+        _flags(
+            allow_downtime=allow_downtime,
+            grant_kubelet_operator=grant_kubelet_operator,
+            grant_acr=grant_acr,
+            dry_run=dry_run,
+        )
         return _ops(self._azure).use_kubelet_identity(
             self,
             identity,
@@ -588,6 +620,7 @@ class Cluster:
         written, no consent is needed and :class:`~aks_identity.NoNewerNodeImageWarning` says
         which image the pools run.
         """
+        _flags(allow_downtime=allow_downtime, dry_run=dry_run)
         return _ops(self._azure).upgrade_node_images(
             self, allow_downtime=allow_downtime, dry_run=dry_run
         )
@@ -645,6 +678,7 @@ class Cluster:
         self, registry_id: str | ResourceId, *, dry_run: bool = False
     ) -> RoleAssignment | Plan:
         """Let the kubelet identity pull from a container registry (AcrPull)."""
+        _flags(dry_run=dry_run)
         return _ops(self._azure).attach_acr(self, registry_id, dry_run=dry_run)
 
     @overload
@@ -668,6 +702,7 @@ class Cluster:
         others are kept and reported (:class:`~aks_identity.KeptAssignmentWarning`, with their
         IDs). ``force=True`` removes every AcrPull of the kubelet on it, as the Azure CLI does.
         """
+        _flags(force=force, dry_run=dry_run)
         return _ops(self._azure).detach_acr(self, registry_id, force=force, dry_run=dry_run)
 
     @overload
@@ -725,6 +760,7 @@ class Cluster:
     def delete(self, *, keep_role_assignments: bool = False, dry_run: bool = False) -> Plan | None:
         """Delete the cluster (idempotent), first the role assignments of the identities AKS
         made for it (see :meth:`Azure.delete_cluster`)."""
+        _flags(keep_role_assignments=keep_role_assignments, dry_run=dry_run)
         return _ops(self._azure).delete_cluster(
             self.id, keep_role_assignments=keep_role_assignments, dry_run=dry_run
         )

@@ -12,13 +12,14 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import tenacity
 from tqdm.auto import tqdm
 
-from aks_identity._errors import PropagationTimeout
+from aks_identity._checks import check_bool, check_int, check_number
+from aks_identity._errors import PropagationTimeout, ValidationError
 
 __all__ = ["RetryPolicy", "on_codes", "retry_transient", "wait_until"]
 
@@ -48,8 +49,27 @@ def on_codes(*codes: str, why: str) -> Reason:
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value}")
+    strict = attribute.name in ("total", "initial", "maximum")
+    check_number(value, f"RetryPolicy.{attribute.name}", strict=strict, rule="retry")
+
+
+def _callable(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not callable(value):
+        raise ValidationError(
+            f"RetryPolicy.{attribute.name}: expected a function, got {type(value).__name__}. "
+            "Fix: pass a callable (e.g. emu.clock.now / emu.clock.sleep)",
+            rule="retry",
+        )
+
+
+def _optional_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_bool(value, f"RetryPolicy.{attribute.name}")
+
+
+def _optional_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_int(value, f"RetryPolicy.{attribute.name}", low=-(2**63), high=2**63 - 1)
 
 
 @attrs.frozen(kw_only=True)
@@ -68,10 +88,23 @@ class RetryPolicy:
     initial: float = attrs.field(default=2.0, validator=_positive)
     maximum: float = attrs.field(default=30.0, validator=_positive)
     jitter: float = attrs.field(default=1.0, validator=_positive)
-    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
-    sleep: Callable[[float], None] = attrs.field(default=time.sleep, repr=False)
-    progress: bool | None = None
-    seed: int | None = attrs.field(default=None, repr=False)
+    clock: Callable[[], float] = attrs.field(
+        default=time.monotonic, repr=False, validator=_callable
+    )
+    sleep: Callable[[float], None] = attrs.field(
+        default=time.sleep, repr=False, validator=_callable
+    )
+    progress: bool | None = attrs.field(default=None, validator=_optional_bool)
+    seed: int | None = attrs.field(default=None, repr=False, validator=_optional_int)
+
+    def __attrs_post_init__(self) -> None:
+        if self.initial > self.maximum:
+            raise ValidationError(
+                f"RetryPolicy: expected initial <= maximum, got initial={self.initial}, "
+                f"maximum={self.maximum}. Fix: order them, e.g. "
+                "RetryPolicy(initial=2, maximum=30)",
+                rule="retry",
+            )
 
     def with_total(self, total: float) -> RetryPolicy:
         """A copy with another budget."""

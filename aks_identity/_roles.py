@@ -29,7 +29,7 @@ _PROVIDER_PATH = "/providers/Microsoft.Authorization/roleDefinitions/"
 
 
 def _guid(value: str) -> str:
-    if not isinstance(value, str) or not _GUID.match(value.strip()):
+    if not isinstance(value, str) or not _GUID.fullmatch(value.strip()):
         raise ValidationError(f"role definition GUID {value!r} is not a GUID", rule="role")
     return value.strip().lower()
 
@@ -156,9 +156,9 @@ def permits(role: Role | str, action: str, *, data: bool = False) -> bool:
 def role_guid_from_definition_id(definition_id: str) -> str:
     """The lower-case GUID of a role definition ID at any scope (a bare GUID is accepted)."""
     text = definition_id.strip()
-    match = _DEFINITION_ID.match(text)
+    match = _DEFINITION_ID.fullmatch(text)
     candidate = match.group(1) if match else text
-    if not _GUID.match(candidate):
+    if not _GUID.fullmatch(candidate):
         raise ValidationError(
             f"{definition_id!r} is not a role definition ID "
             f"({{scope}}{_PROVIDER_PATH}{{guid}}) or a role definition GUID",
@@ -182,7 +182,7 @@ def get_role(value: str | Role) -> Role:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"expected a role name, GUID or definition ID, got {value!r}")
     text = value.strip()
-    if "/" in text or _GUID.match(text):
+    if "/" in text or _GUID.fullmatch(text):
         guid = role_guid_from_definition_id(text)
         return _BY_GUID.get(guid) or Role(name=None, guid=guid)
     role = _BY_NAME.get(_normalize_name(text))

@@ -6,12 +6,30 @@ Pure functions, no I/O. Each raises :class:`ValidationError` whose ``rule`` is o
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
+from collections.abc import Mapping
+from difflib import get_close_matches
+from typing import TYPE_CHECKING
 
+import attrs
+
+from aks_identity._checks import (
+    check_bool,
+    check_int,
+    check_kubernetes_version,
+    check_str_sequence,
+    check_tags,
+    text_problem,
+)
 from aks_identity._errors import ValidationError
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import IdentityType
+from aks_identity._roles import Role, get_role
+
+if TYPE_CHECKING:
+    from aks_identity._model import NetworkProfile
 
 __all__ = [
     "RULES",
@@ -46,7 +64,8 @@ RULES: dict[str, str] = {
     "starting and ending with a letter or digit.",
     "resource_group_name": "Resource group names: 1-90 letters, digits, underscores, hyphens, "
     "periods and parentheses, not ending in a period.",
-    "broad_scope": "Role assignments at subscription scope or wider need allow_broad_scope=True.",
+    "broad_scope": "Role assignments at subscription scope or wider (management groups, the "
+    "tenant root '/') need allow_broad_scope=True.",
     "location": "Locations are Azure region names ('eastus') or display names ('East US').",
 }
 
@@ -58,10 +77,11 @@ _USER_ASSIGNED_UNSUPPORTED = {
 _KUBELET_UNSUPPORTED = {"chinaeast": "China East", "chinanorth": "China North"}
 _DNS_ZONE_MODES = {"system", "none"}
 
-_IDENTITY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")
-_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
+_IDENTITY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,127}")
+_CLUSTER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?")
 _GROUP_LETTER_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
-_REGION = re.compile(r"^[a-z][a-z0-9]*$")
+_REGION = re.compile(r"[a-z][a-z0-9]*")
+_DISPLAY_PREFIX = re.compile(r"\(\w+\) ")
 
 
 def _fail(rule: str, problem: str, fix: str, *, resource_id: str | None = None) -> ValidationError:
@@ -79,13 +99,24 @@ def _expect(rid: ResourceId, kind: ResourceKind, *, rule: str, what: str, fix: s
 
 def normalize_location(value: str) -> str:
     """``"USDOD Central"``, ``"usdodcentral"`` or ``"(US) East US"`` -> ``"usdodcentral"``..."""
-    text = re.sub(r"^\(\w+\)\s*", "", value.strip()) if isinstance(value, str) else ""
-    name = "".join(text.split()).lower()
-    if not _REGION.match(name):
+    problem = (
+        "it is not a region name"
+        if isinstance(value, str)
+        else (f"expected a string, got {type(value).__name__}")
+    )
+    name = ""
+    if isinstance(value, str):
+        unsafe = text_problem(value)
+        problem = unsafe or problem
+        prefix = _DISPLAY_PREFIX.match(value)
+        text = value[prefix.end() :] if prefix else value
+        name = "" if unsafe else "".join(text.split(" ")).lower()
+    if not _REGION.fullmatch(name):
         raise _fail(
             "location",
-            f"{value!r} is not an Azure location",
-            "pass a region name such as 'eastus' or a display name such as 'East US'.",
+            f"{value!r} is not an Azure location: {problem}",
+            "pass a region name such as 'eastus' or a display name such as 'East US' "
+            "(`az account list-locations -o table` lists them).",
         )
     return name
 
@@ -155,7 +186,7 @@ def check_private_dns_zone(
     the custom zone's ID otherwise.
     """
     if private_dns_zone is None or (
-        isinstance(private_dns_zone, str) and private_dns_zone.strip().lower() in _DNS_ZONE_MODES
+        isinstance(private_dns_zone, str) and private_dns_zone.lower() in _DNS_ZONE_MODES
     ):
         return None
     try:
@@ -206,13 +237,15 @@ def _name_problem(name: object, low: int, high: int) -> str | None:
         return f"expected a string, got {type(name).__name__}"
     if not low <= len(name) <= high:
         return f"it has {len(name)} characters, {low}-{high} are allowed"
-    return None
+    if name in (".", ".."):
+        return "it is a relative path segment, which HTTP clients collapse"
+    return text_problem(name)
 
 
 def check_identity_name(name: str) -> str:
     """3-128 characters: letters, digits, hyphens, underscores; starts with a letter or digit."""
     problem = _name_problem(name, 3, 128)
-    if problem is None and not _IDENTITY_NAME.match(name):
+    if problem is None and not _IDENTITY_NAME.fullmatch(name):
         bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "-_"))})
         problem = f"it contains {''.join(bad)!r}" if bad else "it must start with a letter or digit"
     if problem:
@@ -227,7 +260,7 @@ def check_identity_name(name: str) -> str:
 def check_cluster_name(name: str) -> str:
     """1-63 characters: letters, digits, hyphens, underscores; starts and ends alphanumeric."""
     problem = _name_problem(name, 1, 63)
-    if problem is None and not _CLUSTER_NAME.match(name):
+    if problem is None and not _CLUSTER_NAME.fullmatch(name):
         bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "-_"))})
         problem = (
             f"it contains {''.join(bad)!r}"
@@ -272,25 +305,232 @@ def check_resource_group_name(name: str) -> str:
 def check_role_assignment_scope(scope: str | ResourceId, *, allow_broad_scope: bool) -> ResourceId:
     """Refuse a subscription-wide (or wider) scope unless ``allow_broad_scope`` is set.
 
-    Returns the parsed scope. Management-group and tenant scopes are not supported.
+    Judges the exact scope that goes on the wire (parsed, never stripped or normalised).
+    The tenant root ``/``, management groups and subscriptions are broad scopes. Returns the
+    parsed scope.
     """
-    text = str(scope).strip()
-    if isinstance(scope, str) and (text == "/" or text.lower().startswith("/providers/")):
-        raise _fail(
-            "broad_scope",
-            f"role assignment scope {text!r} is a tenant or management-group scope, which "
-            "aks_identity does not manage",
-            "grant at a resource, resource group or (with allow_broad_scope=True) "
-            "subscription scope.",
-        )
     rid = ResourceId.parse(scope)
-    if rid.kind is ResourceKind.SUBSCRIPTION and not allow_broad_scope:
+    broad = {
+        ResourceKind.TENANT: "the tenant root (every subscription of the tenant)",
+        ResourceKind.MANAGEMENT_GROUP: f"management group {rid.name} (every subscription in it)",
+        ResourceKind.SUBSCRIPTION: "a whole subscription",
+    }
+    if rid.kind in broad and not allow_broad_scope:
         raise _fail(
             "broad_scope",
-            f"role assignment scope {rid} is a whole subscription; least privilege asks for "
+            f"role assignment scope {rid} is {broad[rid.kind]}; least privilege asks for "
             "the narrowest scope that works",
             "pass the resource (or resource group) ID as scope, or allow_broad_scope=True if "
-            "a subscription-wide grant is intended.",
+            "a grant this wide is intended.",
+            resource_id=str(rid),
+        )
+    if not rid.subscription_id and rid.kind not in broad:
+        raise _fail(
+            "resource_id",
+            f"{rid} is a tenant-level resource, not a scope role assignments are made at",
+            "pass a resource, resource group, subscription, management group or '/' scope.",
             resource_id=str(rid),
         )
     return rid
+
+
+def check_optional_group(resource_group: object) -> str | None:
+    """None, or a valid resource group name (``list_*(resource_group=...)``)."""
+    return None if resource_group is None else check_resource_group_name(resource_group)  # type: ignore[arg-type]
+
+
+def known_location(region: str, known: frozenset[str]) -> str:
+    """``region`` if ARM lists it for the subscription (an empty list is not checked)."""
+    if known and region not in known:
+        close = get_close_matches(region, sorted(known), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise _fail(
+            "location",
+            f"{region!r} is not a location of this subscription{hint}",
+            "pass one of the regions `az account list-locations -o table` shows.",
+        )
+    return region
+
+
+def check_role(role: object, subscription_id: str) -> Role:
+    """A role name, GUID or definition ID; a custom role's definition must be in this
+    subscription (a built-in role's definition ID means the same role under any subscription)."""
+    if isinstance(role, Role):
+        return role
+    if isinstance(role, str):
+        problem = text_problem(role)
+        if problem:
+            raise _fail(
+                "role",
+                f"role {role!r}: {problem}",
+                "pass the exact role name (e.g. 'Reader'), GUID or definition ID.",
+            )
+    resolved = get_role(role)  # type: ignore[arg-type]
+    if resolved.name is None and isinstance(role, str) and role.startswith("/"):
+        rid = ResourceId.parse(role).expect(
+            ResourceKind.ROLE_DEFINITION, what="role definition ID", rule="role"
+        )
+        if rid.subscription_id and rid.subscription_id != subscription_id:
+            raise _fail(
+                "role",
+                f"custom role definition {rid.name} belongs to subscription "
+                f"{rid.subscription_id}, but this client grants in {subscription_id}; a custom "
+                "role is only assignable where it is defined (or listed in its assignableScopes)",
+                "use the role definition ID of this subscription (az role definition list "
+                "--custom-role-only), or a client of the role's subscription.",
+                resource_id=str(rid),
+            )
+    return resolved
+
+
+def check_grant(
+    role: object,
+    scope: object,
+    *,
+    allow_broad_scope: object,
+    dry_run: object,
+    subscription_id: str,
+) -> ResourceId:
+    """A grant's arguments, before anything is read or written (every grant path)."""
+    check_bool(allow_broad_scope, "allow_broad_scope")
+    check_bool(dry_run, "dry_run")
+    check_role(role, subscription_id)
+    return check_role_assignment_scope(scope, allow_broad_scope=allow_broad_scope)  # type: ignore[arg-type]
+
+
+def check_cluster_reference(name_or_id: object, resource_group: object) -> ResourceId | str:
+    """A cluster's resource ID (parsed), or its name with a resource group."""
+    if isinstance(name_or_id, ResourceId) or (
+        isinstance(name_or_id, str) and name_or_id.startswith("/")
+    ):
+        if resource_group is not None:
+            raise _fail(
+                "cluster-reference",
+                "pass a cluster ID or a name with resource_group=, not both",
+                "drop resource_group= (the ID already says it)",
+            )
+        return ResourceId.parse(name_or_id).expect(ResourceKind.MANAGED_CLUSTER, what="cluster ID")
+    if resource_group is None:
+        raise _fail(
+            "cluster-reference",
+            f"cluster {name_or_id!r} needs its resource group",
+            "pass resource_group= with a cluster name, or pass the cluster's resource ID.",
+        )
+    check_resource_group_name(resource_group)  # type: ignore[arg-type]
+    return check_cluster_name(name_or_id)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class ClusterRequest:
+    """The checked, normalised arguments of ``create_cluster`` that the flow consumes."""
+
+    attach_acr: tuple[ResourceId, ...]
+    tags: dict[str, str] | None
+
+
+_ADDON = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")
+MAX_NODE_COUNT = 1000
+"""AKS's limit of nodes per node pool (and per cluster with virtual machine scale sets)."""
+
+
+def _identity_ref(value: object, what: str) -> None:
+    if value is None:
+        return
+    rid = getattr(value, "id", None)
+    if isinstance(rid, ResourceId) and not isinstance(value, str):
+        value = rid
+    ResourceId.parse(value).expect(ResourceKind.USER_ASSIGNED_IDENTITY, what=what)  # type: ignore[arg-type]
+
+
+def check_create_cluster(
+    *,
+    name: object,
+    resource_group: object,
+    identity: object,
+    kubelet_identity: object,
+    service_principal: object,
+    network: object,
+    attach_acr: object,
+    node_count: object,
+    kubernetes_version: object,
+    addons: object,
+    tags: object,
+    flags: dict[str, object],
+) -> ClusterRequest:
+    """Types and values of every ``create_cluster`` argument, before anything is read."""
+    from aks_identity._model import NetworkProfile, ServicePrincipal
+
+    check_cluster_name(name)  # type: ignore[arg-type]
+    check_resource_group_name(resource_group)  # type: ignore[arg-type]
+    for flag, value in flags.items():
+        check_bool(value, flag)
+    _identity_ref(identity, "identity")
+    _identity_ref(kubelet_identity, "kubelet_identity")
+    for value, kind, what in (
+        (service_principal, ServicePrincipal, "service_principal"),
+        (network, NetworkProfile, "network"),
+    ):
+        if value is not None and not isinstance(value, kind):
+            raise _fail(
+                "type",
+                f"{what}: expected an aks_identity.{kind.__name__}, got {type(value).__name__}",
+                f"pass {what}=aks_identity.{kind.__name__}(...) or None.",
+            )
+    registries = tuple(
+        ResourceId.parse(r).expect(ResourceKind.CONTAINER_REGISTRY, what="attach_acr")
+        for r in check_str_sequence(attach_acr, "attach_acr")
+    )
+    _check_addons(addons)
+    check_int(node_count, "node_count", low=1, high=MAX_NODE_COUNT, rule="node_count")
+    check_kubernetes_version(kubernetes_version)
+    return ClusterRequest(attach_acr=registries, tags=check_tags(tags))
+
+
+def _check_addons(addons: object) -> None:
+    """A list of add-on names, or a mapping of names to their config (str: str)."""
+    if isinstance(addons, Mapping):
+        names: tuple[object, ...] = tuple(addons)
+        for name, config in addons.items():
+            if not isinstance(config, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in config.items()
+            ):
+                raise _fail(
+                    "addons",
+                    f"the config of add-on {name!r} is not a mapping of str to str",
+                    "pass addons={'name': {'key': 'value'}} or a list of names.",
+                )
+    else:
+        names = check_str_sequence(addons, "addons")
+    for addon in names:
+        if not isinstance(addon, str) or not _ADDON.fullmatch(addon):
+            raise _fail(
+                "addons",
+                f"addon {addon!r} is not an add-on name",
+                "pass add-on names such as 'azure-keyvault-secrets-provider' or 'monitoring' "
+                "(or their profile keys such as 'omsagent').",
+            )
+
+
+def check_service_cidr_overlap(
+    network: NetworkProfile, subnet_prefixes: list[str], subnet: ResourceId
+) -> None:
+    """AKS refuses a service CIDR that overlaps the cluster subnet's address prefix
+    (ServiceCidrOverlapExistingSubnetsCidr); AKS's default 10.0.0.0/16 counts too."""
+    from aks_identity._model import DEFAULT_SERVICE_CIDR
+
+    service = ipaddress.ip_network(network.service_cidr or DEFAULT_SERVICE_CIDR)
+    for prefix in subnet_prefixes:
+        try:
+            block = ipaddress.ip_network(prefix, strict=False)
+        except ValueError:
+            continue
+        if block.version == service.version and block.overlaps(service):
+            raise _fail(
+                "network",
+                f"the service CIDR {service} overlaps the address prefix {block} of subnet "
+                f"{subnet.name}; AKS refuses it (ServiceCidrOverlapExistingSubnetsCidr)",
+                "pick a service_cidr (and dns_service_ip inside it) outside the virtual "
+                "network, e.g. NetworkProfile(service_cidr='172.16.0.0/16', "
+                "dns_service_ip='172.16.0.10', ...).",
+                resource_id=str(subnet),
+            )

@@ -111,6 +111,38 @@ class Arm:
             tenant = response.json().get("tenantId")
         return str(tenant) if tenant else None
 
+    def locations(self) -> list[str]:
+        """Names of the regions the subscription can use (GET /subscriptions/{id}/locations)."""
+        request = HttpRequest(
+            "GET",
+            f"/subscriptions/{self.subscription_id}/locations?api-version={_SUBSCRIPTION_API}",
+        )
+        with mapped("listing locations", f"/subscriptions/{self.subscription_id}"):
+            response = self._resources.send_request(request)
+            response.raise_for_status()
+            values = response.json().get("value") or []
+        return [str(v["name"]).lower() for v in values if isinstance(v, dict) and v.get("name")]
+
+    def get_resource_body(self, rid: ResourceId, api_version: str) -> JSON:
+        """GET any resource by ID (its own subscription is in the URL), as REST JSON."""
+        with mapped(f"reading {rid.name!r}", rid):
+            model = self._resources.resources.get_by_id(str(rid), api_version=api_version)
+        return dict(model.as_dict())
+
+    def _local(self, rid: ResourceId) -> ResourceId:
+        """``rid`` if it lives in this client's subscription; never re-point it silently."""
+        if rid.subscription_id != self.subscription_id:
+            from aks_identity._errors import ValidationError
+
+            raise ValidationError(
+                f"{rid} is in subscription {rid.subscription_id}, not {self.subscription_id}. "
+                "Fix: read it through Azure(credential, subscription_id=...) of its "
+                "subscription",
+                rule="subscription",
+                resource_id=str(rid),
+            )
+        return rid
+
     # -- resource groups --------------------------------------------------------------------
 
     def put_resource_group(
@@ -118,7 +150,7 @@ class Arm:
     ) -> ResourceGroup:
         """PUT a resource group (idempotent)."""
         body: JSON = {"location": location}
-        if tags:
+        if tags is not None:
             body["tags"] = tags
         with mapped(f"creating resource group {name!r}", self._group_id(name)):
             model = self._resources.resource_groups.create_or_update(name, body)
@@ -157,7 +189,8 @@ class Arm:
         self, rid: ResourceId, location: str, tags: dict[str, str] | None
     ) -> ManagedIdentity:
         """PUT a user-assigned identity (idempotent: an existing one keeps its principal)."""
-        body = Identity(location=location, tags=tags or None)
+        self._local(rid)
+        body = Identity(location=location, tags=tags)
         with mapped(f"creating identity {rid.name!r}", rid):
             model = self._msi.user_assigned_identities.create_or_update(
                 rid.resource_group, rid.name, body
@@ -166,6 +199,7 @@ class Arm:
 
     def get_identity(self, rid: ResourceId) -> ManagedIdentity:
         """GET a user-assigned identity."""
+        self._local(rid)
         with mapped(f"reading identity {rid.name!r}", rid):
             model = self._msi.user_assigned_identities.get(rid.resource_group, rid.name)
         return _convert.identity(self._owner, model)
@@ -182,6 +216,7 @@ class Arm:
 
     def delete_identity(self, rid: ResourceId) -> None:
         """DELETE a user-assigned identity (204 when already gone)."""
+        self._local(rid)
         with mapped(f"deleting identity {rid.name!r}", rid):
             self._msi.user_assigned_identities.delete(rid.resource_group, rid.name)
 
@@ -240,6 +275,7 @@ class Arm:
 
     def get_cluster_body(self, rid: ResourceId) -> JSON:
         """GET a cluster as its REST JSON."""
+        self._local(rid)
         with mapped(f"reading cluster {rid.name!r}", rid):
             model = self._aks.managed_clusters.get(rid.resource_group, rid.name)
         return dict(model.as_dict())
@@ -260,6 +296,7 @@ class Arm:
 
     def put_cluster(self, rid: ResourceId, body: JSON, *, doing: str) -> Cluster:
         """PUT a cluster and wait for the long-running operation to end."""
+        self._local(rid)
         with mapped(doing, rid):
             poller = self._aks.managed_clusters.begin_create_or_update(
                 rid.resource_group, rid.name, body
@@ -269,11 +306,13 @@ class Arm:
 
     def delete_cluster(self, rid: ResourceId) -> None:
         """DELETE a cluster and wait for it to go (204 when already gone)."""
+        self._local(rid)
         with mapped(f"deleting cluster {rid.name!r}", rid):
             self._aks.managed_clusters.begin_delete(rid.resource_group, rid.name).result()
 
     def latest_node_image(self, rid: ResourceId, pool: str) -> str | None:
         """The newest node image AKS offers a pool, or None when AKS does not say."""
+        self._local(rid)
         if self._no_upgrade_profiles:
             return None
         with mapped(f"reading the upgrade profile of pool {pool!r}", rid):
@@ -289,6 +328,7 @@ class Arm:
 
     def upgrade_node_image(self, rid: ResourceId, pool: str) -> None:
         """POST upgradeNodeImageVersion for a pool and wait for the reimage to end."""
+        self._local(rid)
         with mapped(f"upgrading the node image of pool {pool!r}", rid):
             self._aks.agent_pools.begin_upgrade_node_image_version(
                 rid.resource_group, rid.name, pool

@@ -67,6 +67,9 @@ _ADVICE = {
     "roleassignmentexists": "An equivalent role assignment already exists.",
     "resourcegroupnotfound": "Create the resource group first (Azure.create_resource_group).",
     "resourcenotfound": "Check the name, resource group and subscription.",
+    "subscriptionnotfound": "Check the subscription ID in the resource ID: the credential must "
+    "see that subscription (same tenant, `az account list`); it is never re-pointed at this "
+    "client's subscription.",
     "serviceprincipalnotfound": "Check the service principal's client ID; a new service "
     "principal can take a few minutes to replicate.",
 }

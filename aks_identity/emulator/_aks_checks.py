@@ -11,6 +11,7 @@ from typing import Any
 
 from . import _aks_shapes as shapes
 from ._aks_errors import AksError, linked_subnet_failed
+from ._aks_network import check_network
 from ._aks_runtime import ClusterRuntime, service_principal_label, system_assigned_label
 from ._errors import ArmError
 from ._state import State
@@ -145,6 +146,8 @@ def plan_write(
         or properties(existing).get("agentPoolProfiles")
         or [{"name": "nodepool1"}]
     )
+    if existing is None:
+        check_network(state, body, pools)
     if control_plane.kind == USER_ASSIGNED:
         before = {s.lower() for s in subnets(properties(existing).get("agentPoolProfiles") or [])}
         for subnet in subnets(pools):

@@ -32,6 +32,7 @@ _log = logging.getLogger("aks_identity.emulator")
 
 ROUTE_MODULES = (
     "_subscriptions",
+    "_locations",
     "_msi",
     "_authorization",
     "_providers",

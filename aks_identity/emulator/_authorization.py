@@ -20,7 +20,11 @@ from ._state import State
 
 __all__ = ["parse_filter", "role_definition_body"]
 
-_SCOPE = r"(?P<scope>/subscriptions/[^/]+(?:/.*?)?)"
+# A subscription (or below it), a management group (or below it), or the tenant root ("").
+_SCOPE = (
+    r"(?P<scope>(?:/subscriptions/[^/]+|/providers/Microsoft\.Management/managementGroups/[^/]+)"
+    r"(?:/.*?)?|)"
+)
 _AUTH = r"/providers/Microsoft\.Authorization"
 _ASSIGNMENTS = _SCOPE + _AUTH + r"/roleAssignments"
 _DEFINITIONS = r"(?P<scope>(?:/subscriptions/[^/]+(?:/.*?)?)?)" + _AUTH + r"/roleDefinitions"
@@ -60,9 +64,9 @@ def parse_filter(text: str | None) -> tuple[bool, str | None]:
     for clause in re.split(r"\s+and\s+", (text or "").strip(), flags=re.IGNORECASE):
         if not clause:
             continue
-        if _AT_SCOPE.match(clause):
+        if _AT_SCOPE.fullmatch(clause):
             at_scope = True
-        elif found := (_ASSIGNED_TO.match(clause) or _PRINCIPAL.match(clause)):
+        elif found := (_ASSIGNED_TO.fullmatch(clause) or _PRINCIPAL.fullmatch(clause)):
             principal = found["id"]
         else:
             raise ArmError(400, "UnsupportedQuery", f"The filter '{text}' is not supported.")
@@ -78,7 +82,7 @@ def list_definitions(ctx: Context, scope: str) -> Reply:
     wanted: str | None = None
     text = ctx.query.get("$filter")
     if text:
-        found = _ROLE_NAME.match(text.strip())
+        found = _ROLE_NAME.fullmatch(text.strip())
         if found is None:
             raise ArmError(400, "UnsupportedQuery", f"The filter '{text}' is not supported.")
         wanted = found["name"].lower()

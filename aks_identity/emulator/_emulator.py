@@ -12,6 +12,7 @@ from aks_identity._roles import get_role
 
 from ._aks import AksEmulatorMixin
 from ._app import App
+from ._arguments import check_emulator_arguments
 from ._az import AzSetup, az_setup_commands, ca_bundle_with_system
 from ._clock import Clock, RealClock, VirtualClock
 from ._config import Delay, DelayLike, EmulatorConfig
@@ -62,10 +63,7 @@ class Emulator(AksEmulatorMixin):
         location: str = "westus2",
         subscriptions: int = 1,
     ) -> None:
-        if clock not in ("virtual", "real"):
-            raise ValueError("clock must be 'virtual' or 'real'")
-        if type(subscriptions) is not int or subscriptions < 1:
-            raise ValueError(f"subscriptions must be a whole number >= 1, not {subscriptions!r}")
+        check_emulator_arguments(locals())
         self.clock: Clock = VirtualClock() if clock == "virtual" else RealClock(time_scale)
         config = EmulatorConfig(
             propagation_delay=Delay.of(propagation_delay),

@@ -37,7 +37,7 @@ def put_identity(ctx: Context, subscription_id: str, resource_group: str, name: 
         raise ArmError(
             400, "LocationRequired", "The location property is required for this definition."
         )
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ArmError(
             400,
             "InvalidResourceName",

@@ -356,7 +356,7 @@ class Rbac:
                 ),
                 "principalId": assignment.principal_id,
                 "principalType": assignment.principal_type,
-                "scope": assignment.scope,
+                "scope": assignment.scope or "/",  # ARM names the tenant root "/"
                 "condition": None,
                 "conditionVersion": None,
                 "createdOn": created,

@@ -85,8 +85,17 @@ class ResourceStore:
         return body
 
     def require_scope(self, scope: str) -> None:
-        """404 unless ``scope`` (subscription, resource group or resource) exists."""
+        """404 unless ``scope`` (subscription, resource group or resource) exists.
+
+        The tenant root (``""`` or ``/``) and management groups always exist: the emulator does
+        not model the management-group hierarchy (RBAC still decides who may act there).
+        """
         parts = scope.rstrip("/").split("/")
+        if parts == [""] or (
+            len(parts) == 5 and "/".join(parts[:4]).lower() == "/providers/microsoft.management"
+            "/managementgroups"
+        ):
+            return
         if len(parts) < 3 or parts[1].lower() != "subscriptions":
             raise ArmError(400, "InvalidScope", f"The scope '{scope}' is not valid.")
         self.require_subscription(parts[2])

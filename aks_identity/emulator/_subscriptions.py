@@ -100,7 +100,7 @@ def put_group(ctx: Context, subscription_id: str, name: str) -> Reply:
     store.require_subscription(subscription_id)
     body = ctx.body if isinstance(ctx.body, dict) else {}
     location = body.get("location")
-    if not _GROUP_NAME.match(name) or name.endswith("."):
+    if not _GROUP_NAME.fullmatch(name) or name.endswith("."):
         raise ArmError(
             400,
             "InvalidResourceGroup",

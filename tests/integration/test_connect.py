@@ -34,7 +34,7 @@ def test_sovereign_clouds_use_their_endpoint_and_authority(
 
 def test_unknown_cloud_is_refused() -> None:
     with pytest.raises(ValidationError, match="AzureUSGovernment"):
-        Azure(_NoCredential(), "sub", cloud="AzureGermanCloud")  # type: ignore[arg-type]
+        Azure(_NoCredential(), "00000000-0000-0000-0000-000000000001", cloud="AzureGermanCloud")  # type: ignore[arg-type]
 
 
 def test_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

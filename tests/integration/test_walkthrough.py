@@ -176,16 +176,20 @@ def test_demo_service_principal_secret_never_comes_from_argv(
     from aks_identity import ServicePrincipal, ValidationError
     from aks_identity._demo import SECRET_VARIABLE, service_principal_from
 
-    from_env = service_principal_from("client-1", environ={SECRET_VARIABLE: "s3cr3t-env"})
+    from_env = service_principal_from(
+        "11111111-1111-4111-8111-111111111111", environ={SECRET_VARIABLE: "s3cr3t-env"}
+    )
     asked: list[str] = []
     prompted = service_principal_from(
-        "client-2", environ={}, prompt=lambda text: asked.append(text) or "s3cr3t-typed"
+        "22222222-2222-4222-8222-222222222222",
+        environ={},
+        prompt=lambda text: asked.append(text) or "s3cr3t-typed",
     )
     with pytest.raises(ValidationError, match="client ID only"):
-        service_principal_from("client-3:s3cr3t-argv", environ={})
+        service_principal_from("33333333-3333-4333-8333-333333333333:s3cr3t-argv", environ={})
 
-    assert from_env == ServicePrincipal("client-1", "s3cr3t-env")
-    assert prompted.secret == "s3cr3t-typed" and "client-2" in asked[0]
+    assert from_env == ServicePrincipal("11111111-1111-4111-8111-111111111111", "s3cr3t-env")
+    assert prompted.secret == "s3cr3t-typed" and "22222222-2222-4222-8222-222222222222" in asked[0]
     assert "s3cr3t" not in repr(from_env)
     done = subprocess.run(
         [
@@ -196,7 +200,7 @@ def test_demo_service_principal_secret_never_comes_from_argv(
             "--subscription",
             "x",
             "--service-principal",
-            "client-3:s3cr3t-argv",
+            "33333333-3333-4333-8333-333333333333:s3cr3t-argv",
         ],
         capture_output=True,
         text=True,

@@ -123,31 +123,34 @@ def test_principal_type_values() -> None:
     assert str(PrincipalType.GROUP) == "Group"
 
 
+OID = "5a9d3e43-d350-4043-92be-5b92525f1335"
+
+
 @given(st.uuids())
 def test_principal_normalises_object_id(object_id: object) -> None:
-    principal = Principal(f"  {str(object_id).upper()} ")
+    principal = Principal(str(object_id).upper())
     assert principal.object_id == str(object_id)
     assert principal.principal_type is PrincipalType.SERVICE_PRINCIPAL
     assert principal == Principal(str(object_id), "ServicePrincipal")
 
 
 def test_principal_type_is_converted_and_checked() -> None:
-    assert Principal("x", "User").principal_type is PrincipalType.USER
+    assert Principal(OID, "User").principal_type is PrincipalType.USER
     with pytest.raises(ValueError, match="Robot"):
-        Principal("x", "Robot")
+        Principal(OID, "Robot")
 
 
 def test_values_are_frozen() -> None:
-    principal = Principal("x")
+    principal = Principal(OID)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         principal.object_id = "y"  # type: ignore[misc]
 
 
 def test_service_principal_secret_is_never_shown() -> None:
-    sp = ServicePrincipal("client-id", "s3cr3t-value")
+    sp = ServicePrincipal(OID, "s3cr3t-value")
     assert "s3cr3t" not in repr(sp)
     assert "s3cr3t" not in str(sp)
-    assert repr(sp) == "ServicePrincipal(client_id='client-id', secret='***')"
+    assert repr(sp) == f"ServicePrincipal(client_id='{OID}', secret='***')"
     assert sp.secret == "s3cr3t-value"
 
 
@@ -194,5 +197,5 @@ def test_cluster_identity_defaults() -> None:
 
 
 def test_cluster_identity_rejects_a_non_sequence() -> None:
-    with pytest.raises(TypeError, match="expected a sequence of resource IDs"):
+    with pytest.raises(ValidationError, match="expected a sequence of resource IDs"):
         ClusterIdentity(type=IdentityType.USER_ASSIGNED, user_assigned=IDENTITY)

@@ -22,7 +22,7 @@ IDENTITY = f"{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myI
 # -- strategies ---------------------------------------------------------------------------
 
 names = st.text(string.ascii_letters + string.digits + "-_.()", min_size=1, max_size=20).filter(
-    lambda s: s == s.strip()
+    lambda s: s == s.strip() and s not in (".", "..")
 )
 types = st.from_regex(r"\A[A-Za-z][A-Za-z0-9]{0,12}\Z")
 namespaces = st.from_regex(r"\A[A-Za-z][A-Za-z0-9]{0,8}\.[A-Za-z][A-Za-z0-9]{0,8}\Z")
@@ -155,8 +155,19 @@ def test_names_keep_their_case() -> None:
     assert str(ResourceId.parse(IDENTITY.replace("myIdentity", "MyID"))).endswith("/MyID")
 
 
-def test_surrounding_whitespace_is_ignored() -> None:
-    assert ResourceId.parse(f"  {VNET}\n") == ResourceId.parse(VNET)
+@pytest.mark.parametrize("value", [f"  {VNET}", f"{VNET}\n", f"{VNET} ", f"\t{VNET}"])
+def test_surrounding_whitespace_is_refused_not_stripped(value: str) -> None:
+    with pytest.raises(ValidationError, match="leading or trailing whitespace"):
+        ResourceId.parse(value)
+
+
+def test_tenant_root_and_management_groups_are_scopes() -> None:
+    assert ResourceId.parse("/").kind is ResourceKind.TENANT
+    group = ResourceId.parse("/providers/microsoft.management/managementgroups/mg1")
+    assert str(group) == "/providers/Microsoft.Management/managementGroups/mg1"
+    assert group.kind is ResourceKind.MANAGEMENT_GROUP
+    assert group.parent == ResourceId.parse("/")
+    assert ResourceId.parse(VNET).is_within("/")
 
 
 def test_parse_returns_resource_ids_unchanged() -> None:
@@ -277,11 +288,9 @@ def test_is_within(inner: str, outer: str, expected: bool) -> None:
         ("", "must start with /subscriptions/"),
         ("myIdentity", "must start with /subscriptions/"),
         (SUB, "bare GUID: a client ID or object ID?"),
-        ("/providers/Microsoft.Management/managementGroups/mg", "management-group scopes"),
-        (
-            "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
-            "tenant-level",
-        ),
+        ("/providers/Microsoft.Compute/virtualMachines/vm", "tenant-level"),
+        (f"/subscriptions/{SUB}/resourceGroups/..", "relative path segment"),
+        (f"{VNET}/subnets/.", "relative path segment"),
         ("/subscriptions/not-a-guid", "subscription ID 'not-a-guid' is not a GUID"),
         (f"/subscriptions/{SUB}/", "empty segment"),
         (f"/subscriptions/{SUB}//resourceGroups/rg", "empty segment"),
@@ -361,3 +370,21 @@ def test_kind_values_are_human_labels() -> None:
     assert ResourceKind.SUBNET.full_type == "Microsoft.Network/virtualNetworks/subnets"
     assert ResourceKind.SUBSCRIPTION.full_type is None
     assert ResourceKind("key vault") is ResourceKind.KEY_VAULT
+
+
+_HIDDEN = st.sampled_from(
+    ["\n", "\r", "\t", "\x00", "\x7f", "\u200b", "\u200d", "\ufeff", "\u202e", "\u2066", "\u2028"]
+)
+
+
+@given(resource_ids(), _HIDDEN, st.integers(min_value=0))
+def test_hidden_characters_anywhere_are_refused(value: str, char: str, at: int) -> None:
+    position = at % (len(value) + 1)
+    with pytest.raises(ValidationError, match="is not a valid ARM resource ID"):
+        ResourceId.parse(value[:position] + char + value[position:])
+
+
+@given(resource_ids(), st.sampled_from([".", ".."]))
+def test_relative_segments_are_refused(value: str, segment: str) -> None:
+    with pytest.raises(ValidationError, match="relative path segment"):
+        ResourceId.parse(f"{value}/{segment}")

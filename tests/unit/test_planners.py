@@ -454,7 +454,7 @@ def test_validate_is_pure_and_names_the_fix() -> None:
     assert checked.control is IdentityType.SYSTEM_ASSIGNED
     assert checked.addon_config == {"omsagent": {}}
     assert str(checked.subnet) == SUBNET
-    sp = ServicePrincipal("client", "secret")
+    sp = ServicePrincipal("44444444-4444-4444-8444-444444444444", "secret")
     with pytest.raises(ValidationError, match="managed-identity cluster"):
         create.validate(_input(service_principal=sp, attach_acr=[REGISTRY]))
     with pytest.raises(ValidationError, match="not both"):
