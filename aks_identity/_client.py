@@ -15,6 +15,7 @@ from aks_identity._grants import Grants
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import NetworkProfile, Principal, ServicePrincipal
 from aks_identity._objects import Cluster, ManagedIdentity, ResourceGroup, RoleAssignment
+from aks_identity._permissions import PlanGuard
 from aks_identity._plan import Plan, PlanBuilder, execute
 from aks_identity._retry import RetryPolicy
 from aks_identity._roles import Role
@@ -59,6 +60,9 @@ class Azure:
             self._endpoints,
             connection_verify=connection_verify,
             policy=retry,
+        )
+        self._guard = PlanGuard(
+            self._arm.permissions, lambda: self._retry, cluster_body=self._arm.get_cluster_body
         )
         self._grants = Grants(self)
         self._flows = Flows(self)
@@ -163,15 +167,19 @@ class Azure:
         """Create a resource group, or return the existing one (idempotent)."""
         check_resource_group_name(name)
         region = normalize_location(location)
+        group_id = f"/subscriptions/{self._subscription_id}/resourceGroups/{name}"
+        result: list[ResourceGroup] = []
         builder = PlanBuilder(
             f"create resource group {name}",
-            f"/subscriptions/{self._subscription_id}/resourceGroups/{name}",
+            group_id,
+            runner=self._guard,
+            finish=lambda _: result[-1],
         )
-        result: list[ResourceGroup] = []
         builder.step(
             "create",
             f"PUT resource group {name} in {region}",
             lambda: result.append(self._arm.put_resource_group(name, region, tags)),
+            target=group_id,
         )
         plan = builder.plan()
         if dry_run:
@@ -193,11 +201,14 @@ class Azure:
     def delete_resource_group(self, name: str, *, dry_run: Literal[True]) -> Plan: ...
     def delete_resource_group(self, name: str, *, dry_run: bool = False) -> Plan | None:
         """Delete a resource group and everything in it; nothing happens when it is absent."""
-        builder = PlanBuilder(f"delete resource group {name}")
+        builder = PlanBuilder(
+            f"delete resource group {name}", runner=self._guard, finish=lambda _: None
+        )
         builder.step(
             "delete",
             f"DELETE resource group {name} and everything in it",
             lambda: self._ignore_missing(lambda: self._arm.delete_resource_group(name)),
+            target=f"/subscriptions/{self._subscription_id}/resourceGroups/{name}",
         )
         plan = builder.plan()
         if dry_run:
@@ -248,8 +259,10 @@ class Azure:
         check_identity_name(name)
         region = normalize_location(location or self.get_resource_group(resource_group).location)
         rid = self._id(resource_group, "Microsoft.ManagedIdentity", "userAssignedIdentities", name)
-        builder = PlanBuilder(f"create identity {name}", rid)
         result: list[ManagedIdentity] = []
+        builder = PlanBuilder(
+            f"create identity {name}", rid, runner=self._guard, finish=lambda _: result[-1]
+        )
         builder.step(
             "create",
             f"PUT user-assigned identity {name} in {region}",
@@ -307,7 +320,9 @@ class Azure:
                 ResourceKind.USER_ASSIGNED_IDENTITY, what="identity ID"
             )
         )
-        builder = PlanBuilder(f"delete identity {rid.name}", rid)
+        builder = PlanBuilder(
+            f"delete identity {rid.name}", rid, runner=self._guard, finish=lambda _: None
+        )
         builder.step(
             "delete",
             f"DELETE user-assigned identity {rid.name}",
@@ -467,7 +482,9 @@ class Azure:
     ) -> Plan | None:
         """Delete a cluster (and its node resource group); nothing happens when it is absent."""
         rid = self._cluster_id(name_or_id, resource_group)
-        builder = PlanBuilder(f"delete cluster {rid.name}", rid)
+        builder = PlanBuilder(
+            f"delete cluster {rid.name}", rid, runner=self._guard, finish=lambda _: None
+        )
         builder.step(
             "delete",
             f"DELETE managed cluster {rid.name}; wait for it to go",

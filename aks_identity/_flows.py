@@ -24,7 +24,8 @@ from aks_identity._errors import ConfirmationRequired, ConflictError, NotFoundEr
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import IdentityType, NetworkProfile, Principal, ServicePrincipal
 from aks_identity._objects import Cluster, IdentityUse, ManagedIdentity, RoleAssignment
-from aks_identity._plan import Plan, PlanBuilder, execute
+from aks_identity._permissions import assign_needs, needs_for
+from aks_identity._plan import Plan, PlanBuilder, TargetState, execute
 from aks_identity._retry import Reason, retry_transient, wait_until
 from aks_identity._roles import get_role
 from aks_identity._rules import (
@@ -307,7 +308,13 @@ class Flows:
             enable_workload_identity=enable_workload_identity,
             tags=dict(tags or {}),
         )
-        builder = PlanBuilder(f"create cluster {name} ({control.value})", rid)
+        builder = PlanBuilder(
+            f"create cluster {name} ({control.value})",
+            rid,
+            runner=self._azure._guard,
+            planned_state=_planned(existing),
+            finish=lambda results: self._result(results, rid),
+        )
         grants = self._azure._grants
         operator_principal = subnet_principal = None
         if kubelet is not None and control_identity is not None and grant_kubelet_operator:
@@ -355,6 +362,8 @@ class Flows:
                 f"PUT managed cluster {name} in {region} ({control.value}); wait for provisioning",
                 create,
                 target=rid,
+                needs=needs_for("create", rid)
+                + assign_needs([spec.identity_id, kubelet.id if kubelet else None]),
             )
         else:
             assert existing is not None
@@ -509,7 +518,13 @@ class Flows:
         self, cluster: Cluster, *, grant_subnet: bool, dry_run: bool
     ) -> Cluster | Plan:
         """Service principal -> system-assigned."""
-        builder = PlanBuilder(f"enable managed identity on {cluster.name}", cluster.id)
+        builder = PlanBuilder(
+            f"enable managed identity on {cluster.name}",
+            cluster.id,
+            runner=self._azure._guard,
+            planned_state=_planned(cluster),
+            finish=lambda results: self._result(results, cluster.id),
+        )
         if cluster.identity_type is not IdentityType.SERVICE_PRINCIPAL and not _failed(cluster):
             builder.step(
                 "none", f"{cluster.name} already uses a managed identity", None, writes=False
@@ -557,7 +572,13 @@ class Flows:
         check_user_assigned_control_plane_region(cluster.location)
         new = self.resolve_identity(identity, what="identity")
         self._check_tenant(new, "the control-plane identity")
-        builder = PlanBuilder(f"use identity {new.name} for {cluster.name}", cluster.id)
+        builder = PlanBuilder(
+            f"use identity {new.name} for {cluster.name}",
+            cluster.id,
+            runner=self._azure._guard,
+            planned_state=_planned(cluster),
+            finish=lambda results: self._result(results, cluster.id),
+        )
         if new.id in cluster.identity.user_assigned and not _failed(cluster):
             builder.step("none", f"{cluster.name} already uses {new.name}", None, writes=False)
             plan = builder.plan()
@@ -608,6 +629,7 @@ class Flows:
             f"{new.name}; wait for the update",
             run,
             target=cluster.id,
+            needs=needs_for("update", cluster.id) + assign_needs([new.id]),
         )
         plan = builder.plan()
         if dry_run:
@@ -651,7 +673,13 @@ class Flows:
         check_kubelet_identity_region(cluster.location)
         new = self.resolve_identity(identity, what="kubelet identity")
         self._check_tenant(new, "the kubelet identity")
-        builder = PlanBuilder(f"use kubelet identity {new.name} for {cluster.name}", cluster.id)
+        builder = PlanBuilder(
+            f"use kubelet identity {new.name} for {cluster.name}",
+            cluster.id,
+            runner=self._azure._guard,
+            planned_state=_planned(cluster),
+            finish=lambda results: self._result(results, cluster.id),
+        )
         old = cluster.kubelet_identity
         if old is not None and old.resource_id == new.id and not _failed(cluster):
             builder.step(
@@ -717,6 +745,8 @@ class Flows:
             f"{new.name}; nodes are reimaged",
             run,
             target=cluster.id,
+            needs=needs_for("update", cluster.id)
+            + assign_needs([new.id, *cluster.identity.user_assigned]),
         )
         downtime = f"every node of {cluster.name} is reimaged to switch the kubelet identity"
         builder.downtime(downtime)
@@ -742,7 +772,13 @@ class Flows:
         self, cluster: Cluster, *, allow_downtime: bool, dry_run: bool
     ) -> Cluster | Plan:
         """Upgrade every pool with a newer node image; say when there is none."""
-        builder = PlanBuilder(f"upgrade node images of {cluster.name}", cluster.id)
+        builder = PlanBuilder(
+            f"upgrade node images of {cluster.name}",
+            cluster.id,
+            runner=self._azure._guard,
+            planned_state=_planned(cluster),
+            finish=lambda results: self._result(results, cluster.id),
+        )
         pools = []
         for pool in cluster.agent_pools:
             latest = self._arm.latest_node_image(cluster.id, pool.name)
@@ -836,7 +872,12 @@ class Flows:
         """Remove the kubelet identity's AcrPull assignments on a registry."""
         registry, principal = self._registry_and_kubelet(cluster, registry_id)
         acr_pull = get_role(_ACR_PULL)
-        builder = PlanBuilder(f"detach registry {registry.name} from {cluster.name}", registry)
+        builder = PlanBuilder(
+            f"detach registry {registry.name} from {cluster.name}",
+            registry,
+            runner=self._azure._guard,
+            finish=lambda _: None,
+        )
         for assignment in self._azure.role_assignments(principal=principal, scope=registry):
             if assignment.role.guid == acr_pull.guid and assignment.scope == registry:
                 builder.step(
@@ -858,6 +899,11 @@ class Flows:
         from aks_identity._inventory import inventory
 
         return inventory(self._azure, cluster)
+
+
+def _planned(cluster: Cluster | None) -> TargetState:
+    """The cluster as a plan saw it (compared again when a reviewed plan is applied)."""
+    return TargetState(exists=cluster is not None, etag=cluster.etag if cluster else None)
 
 
 def _failed(cluster: Cluster) -> bool:

@@ -109,10 +109,13 @@ class Grants:
         """Assign ``role`` to ``principal`` at ``scope`` (idempotent), or plan it."""
         target = ResourceId.parse(scope)
         resolved = get_role(role)
-        builder = PlanBuilder(
-            f"grant {role_label(resolved)} to {principal.object_id} on {target}", target
-        )
         results: list[RoleAssignment] = []
+        builder = PlanBuilder(
+            f"grant {role_label(resolved)} to {principal.object_id} on {target}",
+            target,
+            runner=self._azure._guard,
+            finish=lambda _: results[-1],
+        )
         self.add(
             builder,
             principal,
@@ -212,7 +215,12 @@ class Grants:
 
     def revoke(self, assignment: RoleAssignment, *, dry_run: bool = False) -> Plan | None:
         """Delete an assignment (idempotent), or plan it."""
-        builder = PlanBuilder(f"revoke {assignment.role_name} on {assignment.scope}", assignment.id)
+        builder = PlanBuilder(
+            f"revoke {assignment.role_name} on {assignment.scope}",
+            assignment.id,
+            runner=self._azure._guard,
+            finish=lambda _: None,
+        )
         builder.step(
             "revoke",
             f"delete role assignment {assignment.name} ({assignment.role_name} for "

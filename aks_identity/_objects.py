@@ -357,6 +357,8 @@ class Cluster:
     private_dns_zone: str | None = None
     node_resource_group: str | None = None
     kubernetes_version: str | None = None
+    etag: str | None = None
+    """AKS's ``eTag`` of this snapshot (changes with every write to the cluster)."""
 
     @property
     def resource_group(self) -> str:

@@ -43,6 +43,13 @@ def _scope(value: ResourceId | str) -> str:
     return str(value).lstrip("/")
 
 
+def _resource_parts(rid: ResourceId) -> tuple[str, str, str, str]:
+    """``(namespace, parent path, type, name)`` of a resource, as Permissions_ListForResource
+    takes them: ``Microsoft.Network``, ``virtualNetworks/v``, ``subnets``, ``s``."""
+    tail = str(rid).split("/providers/")[-1].split("/")
+    return tail[0], "/".join(tail[1:-2]), tail[-2], tail[-1]
+
+
 class Arm:
     """ARM calls for one subscription, through the real azure-mgmt clients."""
 
@@ -225,6 +232,42 @@ class Arm:
         """DELETE a role assignment (204 when already gone)."""
         with mapped("deleting a role assignment", assignment_id):
             self._authorization.role_assignments.delete_by_id(assignment_id)
+
+    def permissions(self, scope: ResourceId) -> list[dict[str, list[str]]]:
+        """The caller's permission blocks at ``scope`` (Permissions_ListForResourceGroup /
+        _ListForResource; a subscription or another subscription's scope by its path)."""
+        with mapped("reading the caller's permissions", scope):
+            if scope.subscription_id != self.subscription_id or scope.resource_group is None:
+                raw = self._paged_json(f"{scope}/providers/Microsoft.Authorization/permissions")
+            elif scope.is_scope_only:
+                raw = self._authorization.permissions.list_for_resource_group(
+                    scope.resource_group
+                )
+            else:
+                namespace, parent, kind, name = _resource_parts(scope)
+                raw = self._authorization.permissions.list_for_resource(
+                    scope.resource_group, namespace, parent, kind, name
+                )
+            blocks = [item if isinstance(item, dict) else item.as_dict() for item in raw]
+        return [
+            {
+                "actions": [str(a) for a in b.get("actions") or ()],
+                "notActions": [str(a) for a in b.get("notActions") or b.get("not_actions") or ()],
+            }
+            for b in blocks
+        ]
+
+    def _paged_json(self, path: str) -> list[JSON]:
+        """Every ``value`` item of a GET list, following ``nextLink``."""
+        items: list[JSON] = []
+        url: str | None = f"{path}?api-version={_AUTHORIZATION_API}"
+        while url:
+            response = self._resources.send_request(HttpRequest("GET", url))
+            response.raise_for_status()
+            page = response.json()
+            items += page.get("value") or []
+            url = page.get("nextLink")
+        return items
 
     # -- managed clusters -------------------------------------------------------------------
 

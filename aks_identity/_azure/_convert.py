@@ -216,6 +216,7 @@ def cluster(owner: Azure, model: Any) -> Cluster:
         private_dns_zone=_get(props, "apiServerAccessProfile", "privateDNSZone"),
         node_resource_group=props.get("nodeResourceGroup"),
         kubernetes_version=props.get("currentKubernetesVersion") or props.get("kubernetesVersion"),
+        etag=body.get("eTag"),
     )
 
 
