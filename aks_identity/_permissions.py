@@ -148,9 +148,7 @@ class MissingPermissionsError(AuthorizationError):
     def __init__(self, operation: str, missing: Sequence[MissingPermission]) -> None:
         lines = "; ".join(str(m) for m in missing)
         roles = sorted({f"{m.role!r} on {m.scope}" for m in missing if m.role})
-        fix = (
-            "ask an administrator for " + ", ".join(roles) if roles else "ask an administrator"
-        )
+        fix = "ask an administrator for " + ", ".join(roles) if roles else "ask an administrator"
         super().__init__(
             f"the caller may not {operation}: missing {lines}. Nothing was written: {fix}, "
             "then re-run (role assignments can take a few minutes to reach ARM).",

@@ -43,13 +43,6 @@ def _scope(value: ResourceId | str) -> str:
     return str(value).lstrip("/")
 
 
-def _resource_parts(rid: ResourceId) -> tuple[str, str, str, str]:
-    """``(namespace, parent path, type, name)`` of a resource, as Permissions_ListForResource
-    takes them: ``Microsoft.Network``, ``virtualNetworks/v``, ``subnets``, ``s``."""
-    tail = str(rid).split("/providers/")[-1].split("/")
-    return tail[0], "/".join(tail[1:-2]), tail[-2], tail[-1]
-
-
 class Arm:
     """ARM calls for one subscription, through the real azure-mgmt clients."""
 
@@ -234,20 +227,19 @@ class Arm:
             self._authorization.role_assignments.delete_by_id(assignment_id)
 
     def permissions(self, scope: ResourceId) -> list[dict[str, list[str]]]:
-        """The caller's permission blocks at ``scope`` (Permissions_ListForResourceGroup /
-        _ListForResource; a subscription or another subscription's scope by its path)."""
+        """The caller's permission blocks at ``scope``: Permissions_ListForResourceGroup
+        through the SDK; a resource's (Permissions_ListForResource), the subscription's and
+        another subscription's by their path, as the SDK's template cannot spell a top-level
+        resource (no parent path) without an empty ``//`` segment."""
         with mapped("reading the caller's permissions", scope):
-            if scope.subscription_id != self.subscription_id or scope.resource_group is None:
-                raw = self._paged_json(f"{scope}/providers/Microsoft.Authorization/permissions")
-            elif scope.is_scope_only:
-                raw = self._authorization.permissions.list_for_resource_group(
+            if scope.subscription_id == self.subscription_id and scope.is_scope_only and (
+                scope.resource_group is not None
+            ):
+                raw: Any = self._authorization.permissions.list_for_resource_group(
                     scope.resource_group
                 )
-            else:
-                namespace, parent, kind, name = _resource_parts(scope)
-                raw = self._authorization.permissions.list_for_resource(
-                    scope.resource_group, namespace, parent, kind, name
-                )
+            else:  # Permissions_ListForResource's path, also for a top-level resource
+                raw = self._paged_json(f"{scope}/providers/Microsoft.Authorization/permissions")
             blocks = [item if isinstance(item, dict) else item.as_dict() for item in raw]
         return [
             {
