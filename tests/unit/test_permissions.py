@@ -50,7 +50,7 @@ def test_granted_follows_actions_and_not_actions_per_block() -> None:
     assert not granted(contributor, ROLE_ASSIGNMENT_WRITE.upper())  # case-insensitive
     # a second block (another role) that allows it wins: ARM unions the roles
     assert granted(
-        contributor + [{"actions": ["Microsoft.Authorization/*"]}], ROLE_ASSIGNMENT_WRITE
+        [*contributor, {"actions": ["Microsoft.Authorization/*"]}], ROLE_ASSIGNMENT_WRITE
     )
     # the middle wildcard of Managed Identity Operator covers the assign action
     operator = [{"actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action"]}]
