@@ -15,6 +15,7 @@ EXPECTED = {
     "Role", "RoleAssignment", "ServicePrincipal", "ServicePrincipalKubeletWarning", "Step",
     "TokenRefreshWarning", "TransientError", "ValidationError", "get_role",
 }
+EXPECTED |= {"MissingPermission", "MissingPermissionsError", "TargetState"}  # issue 8/11 (guard)
 
 
 def test_exported_names_are_pinned() -> None:
