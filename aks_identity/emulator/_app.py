@@ -15,9 +15,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from ._actions import required_action
+from ._api_versions import check_api_version
 from ._errors import ArmError
 from ._faults import Fault
 from ._log import RequestRecord
@@ -36,6 +38,14 @@ ROUTE_MODULES = (
     "_polling",
     "_aks",
 )
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""ARM refuses bodies over 4 MB: 413 RequestContentTooLarge, "The request content size
+exceeds the maximum size of 4 MB." (as quoted in Azure/Azure-Landing-Zones#2644)."""
+MAX_URL_CHARS = 16 * 1024
+"""Longest path and query answered; longer gets 414 (HTTP.sys's default MaxFieldLength)."""
+MAX_JSON_DEPTH = 64
+"""Deepest JSON accepted (Json.NET's default MaxDepth, which ARM's front end uses)."""
 
 _FAULT_CODES = {
     429: "TooManyRequests",
@@ -70,7 +80,18 @@ class App:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
-        request.get_data()  # drain the body whatever happens: the connection is kept alive
+        request.max_content_length = MAX_BODY_BYTES
+        refused = _oversized(request)
+        if refused is None:
+            try:
+                request.get_data()  # drain the body whatever happens: the connection is kept alive
+            except RequestEntityTooLarge:  # a chunked body grew past the limit
+                refused = _too_large()
+        if refused is not None:  # the rest of the body is not read: close the connection
+            with self.state.lock:
+                self._log(request, refused.status, None, None, refused.code)
+            reply = Reply(refused.status, refused.body(), {"Connection": "close"})
+            return _response(reply, request.method)(environ, start_response)
         try:
             response = self._respond(request)
         except _Dropped:
@@ -95,6 +116,14 @@ class App:
             except _Dropped:
                 self._log(request, None, caller, fault)
                 raise
+            except (TypeError, AttributeError, KeyError, ValueError, RecursionError) as exc:
+                if not request.get_data():
+                    _log.exception("emulator error on %s %s", request.method, request.path)
+                    code = "InternalServerError"
+                    reply = Reply(500, {"error": {"code": code, "message": "Emulator error."}})
+                else:  # the body had the wrong shape somewhere below the top level
+                    invalid = _invalid_content(f"{type(exc).__name__}: {exc}")
+                    reply, code = Reply(invalid.status, invalid.body()), invalid.code
             except Exception:
                 _log.exception("emulator error on %s %s", request.method, request.path)
                 code = "InternalServerError"
@@ -140,6 +169,7 @@ class App:
         segments = request.path.split("/")
         if len(segments) > 2 and segments[1].lower() == "subscriptions":
             self.state.resources.require_subscription(segments[2])
+        check_api_version(request.path, api_version, self._location(segments))
         needed = required_action(request.method, request.path)
         if needed is not None:
             self.state.rbac.require(caller, *needed)
@@ -156,6 +186,16 @@ class App:
             base_url=self.base_url,
         )
         return handler(ctx, **groups)
+
+    def _location(self, segments: list[str]) -> str | None:
+        """The location of the request's resource group, for ARM's api-version refusal."""
+        if len(segments) > 4 and segments[3].lower() == "resourcegroups":
+            group = self.state.resources.get(
+                f"/subscriptions/{segments[2]}/resourceGroups/{segments[4]}"
+            )
+            if group is not None:
+                return str(group.get("location") or "") or None
+        return None
 
     def _log(
         self,
@@ -193,17 +233,73 @@ def _raise_fault(fault: Fault) -> None:
 
 
 def _json_body(request: Request) -> Any:
+    """The JSON body: a JSON object for writes; 400 InvalidRequestContent otherwise."""
     raw = request.get_data()
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except ValueError:
-        raise ArmError(
-            400,
-            "InvalidRequestContent",
-            "The request content was invalid and could not be deserialized.",
-        ) from None
+        body = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise _invalid_content(str(error)) from None
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise _invalid_content(f"The reader's MaxDepth of {MAX_JSON_DEPTH} has been exceeded.")
+    if request.method in {"PUT", "PATCH"} and not isinstance(body, dict):
+        raise _invalid_content(f"expected a JSON object, got a JSON {_json_type(body)}.")
+    return body
+
+
+def _invalid_content(detail: str) -> ArmError:
+    """400 InvalidRequestContent, as ARM words a body it cannot deserialize."""
+    return ArmError(
+        400,
+        "InvalidRequestContent",
+        f"The request content was invalid and could not be deserialized: '{detail}'",
+    )
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _oversized(request: Request) -> ArmError | None:
+    """413 for a body over ARM's limit, 414 for a very long URL (before reading the body)."""
+    raw_uri = str(request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or "")
+    if len(raw_uri or request.full_path) > MAX_URL_CHARS:
+        return ArmError(
+            414,
+            "RequestUriTooLong",
+            f"The request URL is longer than the maximum of {MAX_URL_CHARS} characters.",
+        )
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _too_large()
+    return None
+
+
+def _too_large() -> ArmError:
+    return ArmError(
+        413,
+        "RequestContentTooLarge",
+        "The request content size exceeds the maximum size of 4 MB.",
+    )
 
 
 def _response(reply: Reply, method: str) -> Response:
