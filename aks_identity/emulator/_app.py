@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import json
 import logging
 import socket
@@ -79,13 +80,14 @@ class App:
         self.base_url = base_url
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        chunked_too_large = _read_chunked(environ)
         request = Request(environ)
         request.max_content_length = MAX_BODY_BYTES
-        refused = _oversized(request)
+        refused = _too_large() if chunked_too_large else _oversized(request)
         if refused is None:
             try:
                 request.get_data()  # drain the body whatever happens: the connection is kept alive
-            except RequestEntityTooLarge:  # a chunked body grew past the limit
+            except RequestEntityTooLarge:
                 refused = _too_large()
         if refused is not None:  # the rest of the body is not read: close the connection
             with self.state.lock:
@@ -292,6 +294,22 @@ def _oversized(request: Request) -> ArmError | None:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return _too_large()
     return None
+
+
+def _read_chunked(environ: dict[str, Any]) -> bool:
+    """Read a chunked body (no Content-Length) up to the limit; True when it is longer.
+
+    The body read is put back as a plain stream with its length, as if it had been sent with
+    ``Content-Length``.
+    """
+    if environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated"):
+        return False
+    data = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+    if len(data) > MAX_BODY_BYTES:
+        return True
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    return False
 
 
 def _too_large() -> ArmError:

@@ -75,6 +75,8 @@ class _Handler(WSGIRequestHandler):
         text = message or self.responses.get(code, ("Bad request",))[0]
         body = json.dumps({"error": {"code": error, "message": f"{text}."}}).encode()
         self.close_connection = True
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.1"  # an unparsed request still gets a status line
         with contextlib.suppress(OSError):
             self.send_response(code, message)
             self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -28,8 +28,11 @@ def wrong(refused: aki.ConfirmationRequired) -> None:
 def test_mypy_strict_knows_the_plan_of_a_refusal(
     tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
-    assert pytestconfig.cache is not None
-    cache = pytestconfig.cache.mkdir("mypy-confirmation")
+    cache = (
+        pytestconfig.cache.mkdir("mypy-confirmation")
+        if pytestconfig.cache is not None
+        else tmp_path / "mypy-cache"
+    )
     script = tmp_path / "user_script.py"
     script.write_text(textwrap.dedent(SNIPPET))
     out, err, status = api.run(["--strict", "--cache-dir", str(cache), str(script)])
