@@ -28,11 +28,8 @@ def wrong(refused: aki.ConfirmationRequired) -> None:
 def test_mypy_strict_knows_the_plan_of_a_refusal(
     tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
-    cache = (
-        pytestconfig.cache.mkdir("mypy-confirmation")
-        if pytestconfig.cache is not None
-        else tmp_path / "mypy-cache"
-    )
+    store = getattr(pytestconfig, "cache", None)  # None with -p no:cacheprovider
+    cache = store.mkdir("mypy-confirmation") if store is not None else tmp_path / "mypy-cache"
     script = tmp_path / "user_script.py"
     script.write_text(textwrap.dedent(SNIPPET))
     out, err, status = api.run(["--strict", "--cache-dir", str(cache), str(script)])
