@@ -97,3 +97,14 @@ def test_other_plans_apply_too(az: Azure, emu: Emulator) -> None:
     group = az.create_resource_group("later", location="westus2", dry_run=True).apply()
     assert isinstance(group, ResourceGroup) and group.name == "later"
     assert az.delete_resource_group("later", dry_run=True).apply() is None
+
+
+def test_a_node_image_upgrade_changes_the_etag(az: Azure, rg: str, emu: Emulator) -> None:
+    cluster = az.create_cluster("c", resource_group=rg)
+    ident = az.create_identity("next", resource_group=rg)
+    plan = cluster.use_identity(ident, dry_run=True)
+    emu.set_newest_node_image("AKSUbuntu-2204gen2containerd-209912.01.0")
+    upgraded = cluster.upgrade_node_images(allow_downtime=True)
+    assert upgraded.etag != cluster.etag
+    with pytest.raises(ConflictError, match="changed since the plan"):
+        plan.apply()
