@@ -227,19 +227,23 @@ class Arm:
             self._authorization.role_assignments.delete_by_id(assignment_id)
 
     def permissions(self, scope: ResourceId) -> list[dict[str, list[str]]]:
-        """The caller's permission blocks at ``scope``: Permissions_ListForResourceGroup
-        through the SDK; a resource's (Permissions_ListForResource), the subscription's and
-        another subscription's by their path, as the SDK's template cannot spell a top-level
-        resource (no parent path) without an empty ``//`` segment."""
+        """The caller's permission blocks at ``scope``: Permissions_ListForResourceGroup and
+        Permissions_ListForResource through the SDK (a top-level resource has an empty parent
+        path, as the Azure CLI sends it); the subscription's, and another subscription's
+        scopes, by their path (the SDK's operations are bound to this subscription)."""
+        operations = self._authorization.permissions
         with mapped("reading the caller's permissions", scope):
-            if scope.subscription_id == self.subscription_id and scope.is_scope_only and (
-                scope.resource_group is not None
-            ):
-                raw: Any = self._authorization.permissions.list_for_resource_group(
-                    scope.resource_group
+            if scope.subscription_id != self.subscription_id or scope.resource_group is None:
+                raw: Any = self._paged_json(
+                    f"{scope}/providers/Microsoft.Authorization/permissions"
                 )
-            else:  # Permissions_ListForResource's path, also for a top-level resource
-                raw = self._paged_json(f"{scope}/providers/Microsoft.Authorization/permissions")
+            elif scope.is_scope_only:
+                raw = operations.list_for_resource_group(scope.resource_group)
+            else:
+                tail = str(scope).split("/providers/")[-1].split("/")
+                raw = operations.list_for_resource(
+                    scope.resource_group, tail[0], "/".join(tail[1:-2]), tail[-2], tail[-1]
+                )
             blocks = [item if isinstance(item, dict) else item.as_dict() for item in raw]
         return [
             {

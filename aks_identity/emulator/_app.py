@@ -11,6 +11,7 @@ import importlib
 import io
 import json
 import logging
+import re
 import socket
 import uuid
 from collections.abc import Iterable
@@ -48,6 +49,8 @@ MAX_URL_CHARS = 16 * 1024
 MAX_JSON_DEPTH = 64
 """Deepest JSON accepted (Json.NET's default MaxDepth, which ARM's front end uses)."""
 
+_EMPTY_SEGMENTS = re.compile(r"/{2,}")
+
 _FAULT_CODES = {
     429: "TooManyRequests",
     500: "InternalServerError",
@@ -80,6 +83,9 @@ class App:
         self.base_url = base_url
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        # ARM reads empty segments as absent: the SDKs send ``{namespace}//{type}`` when a
+        # resource has no parent path (Resources_Get, Permissions_ListForResource).
+        environ["PATH_INFO"] = _EMPTY_SEGMENTS.sub("/", str(environ.get("PATH_INFO") or ""))
         chunked_too_large = _read_chunked(environ)
         request = Request(environ)
         request.max_content_length = MAX_BODY_BYTES

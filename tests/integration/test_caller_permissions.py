@@ -161,3 +161,38 @@ def test_resource_group_creation_reads_the_subscription(emu: Emulator) -> None:
     assert "Microsoft.Resources/subscriptions/resourceGroups/write" in str(refused.value)
     assert _permission_reads(emu) == [_read(f"/subscriptions/{emu.subscription_id}")]
     assert writes_since(emu, 0) == []
+
+
+def test_the_emulator_answers_permissions_as_the_sdk_reads_them(
+    az: Azure, rg: str, emu: Emulator
+) -> None:
+    # Permissions_ListForResourceGroup / _ListForResource, read with the real SDK's models
+    from azure.mgmt.authorization import AuthorizationManagementClient
+
+    ident = az.create_identity("ident1", resource_group=rg)
+    dev = emu.create_caller("dev", role="Contributor", scope=_group(emu))
+    emu.grant(dev, "Managed Identity Operator", str(ident.id), in_force=True)
+    client = AuthorizationManagementClient(
+        emu.credential(dev),
+        emu.subscription_id,
+        api_version="2022-04-01",
+        base_url=emu.url,
+        connection_verify=emu.ca_bundle,
+    )
+    with client:
+        group = list(client.permissions.list_for_resource_group(rg))
+        below = list(
+            client.permissions.list_for_resource(
+                rg, "Microsoft.ManagedIdentity", "", "userAssignedIdentities", "ident1"
+            )
+        )
+    assert [(p.actions, "Microsoft.Authorization/*/Write" in p.not_actions) for p in group] == [
+        (["*"], True)
+    ]
+    assert group[0].data_actions == [] and group[0].not_data_actions == []  # ARM's four lists
+    # the resource's list adds the role held on it (and inherits the group's)
+    assert len(below) == 2
+    assert any(
+        "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action" in p.actions
+        for p in below
+    )
