@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import io
 import json
 import logging
 import re
@@ -22,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 from ._actions import required_action
 from ._api_versions import check_api_version
+from ._bodies import MAX_BODY_BYTES, invalid_content, json_body, oversized, read_chunked, too_large
 from ._errors import ArmError
 from ._faults import Fault
 from ._log import RequestRecord
@@ -40,14 +40,6 @@ ROUTE_MODULES = (
     "_polling",
     "_aks",
 )
-
-MAX_BODY_BYTES = 4 * 1024 * 1024
-"""ARM refuses bodies over 4 MB: 413 RequestContentTooLarge, "The request content size
-exceeds the maximum size of 4 MB." (as quoted in Azure/Azure-Landing-Zones#2644)."""
-MAX_URL_CHARS = 16 * 1024
-"""Longest path and query answered; longer gets 414 (HTTP.sys's default MaxFieldLength)."""
-MAX_JSON_DEPTH = 64
-"""Deepest JSON accepted (Json.NET's default MaxDepth, which ARM's front end uses)."""
 
 _EMPTY_SEGMENTS = re.compile(r"/{2,}")
 
@@ -86,15 +78,15 @@ class App:
         # ARM reads empty segments as absent: the SDKs send ``{namespace}//{type}`` when a
         # resource has no parent path (Resources_Get, Permissions_ListForResource).
         environ["PATH_INFO"] = _EMPTY_SEGMENTS.sub("/", str(environ.get("PATH_INFO") or ""))
-        chunked_too_large = _read_chunked(environ)
+        chunked_too_large = read_chunked(environ)
         request = Request(environ)
         request.max_content_length = MAX_BODY_BYTES
-        refused = _too_large() if chunked_too_large else _oversized(request)
+        refused = too_large() if chunked_too_large else oversized(request)
         if refused is None:
             try:
                 request.get_data()  # drain the body whatever happens: the connection is kept alive
             except RequestEntityTooLarge:
-                refused = _too_large()
+                refused = too_large()
         if refused is not None:  # the rest of the body is not read: close the connection
             with self.state.lock:
                 self._log(request, refused.status, None, None, refused.code)
@@ -130,7 +122,7 @@ class App:
                     code = "InternalServerError"
                     reply = Reply(500, {"error": {"code": code, "message": "Emulator error."}})
                 else:  # the body had the wrong shape somewhere below the top level
-                    invalid = _invalid_content(f"{type(exc).__name__}: {exc}")
+                    invalid = invalid_content(f"{type(exc).__name__}: {exc}")
                     reply, code = Reply(invalid.status, invalid.body()), invalid.code
             except Exception:
                 _log.exception("emulator error on %s %s", request.method, request.path)
@@ -189,7 +181,7 @@ class App:
             path=request.path,
             query=dict(request.args.items()),
             api_version=api_version,
-            body=_json_body(request),
+            body=json_body(request),
             caller=caller,
             base_url=self.base_url,
         )
@@ -238,92 +230,6 @@ def _raise_fault(fault: Fault) -> None:
         code = _FAULT_CODES.get(fault.status, "InternalServerError")
         message = f"{code} (fault injected by the emulator)."
         raise ArmError(fault.status, code, message, headers=headers)
-
-
-def _json_body(request: Request) -> Any:
-    """The JSON body: a JSON object for writes; 400 InvalidRequestContent otherwise."""
-    raw = request.get_data()
-    if not raw:
-        return None
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
-        raise _invalid_content(str(error)) from None
-    if _depth(body) > MAX_JSON_DEPTH:
-        raise _invalid_content(f"The reader's MaxDepth of {MAX_JSON_DEPTH} has been exceeded.")
-    if request.method in {"PUT", "PATCH"} and not isinstance(body, dict):
-        raise _invalid_content(f"expected a JSON object, got a JSON {_json_type(body)}.")
-    return body
-
-
-def _invalid_content(detail: str) -> ArmError:
-    """400 InvalidRequestContent, as ARM words a body it cannot deserialize."""
-    return ArmError(
-        400,
-        "InvalidRequestContent",
-        f"The request content was invalid and could not be deserialized: '{detail}'",
-    )
-
-
-def _depth(value: Any) -> int:
-    """How deeply arrays and objects nest in ``value`` (iterative: no recursion limit)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children: Iterable[Any] = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, level)
-        if deepest > MAX_JSON_DEPTH:
-            return deepest
-        stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def _json_type(value: Any) -> str:
-    names = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
-
-
-def _oversized(request: Request) -> ArmError | None:
-    """413 for a body over ARM's limit, 414 for a very long URL (before reading the body)."""
-    raw_uri = str(request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or "")
-    if len(raw_uri or request.full_path) > MAX_URL_CHARS:
-        return ArmError(
-            414,
-            "RequestUriTooLong",
-            f"The request URL is longer than the maximum of {MAX_URL_CHARS} characters.",
-        )
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        return _too_large()
-    return None
-
-
-def _read_chunked(environ: dict[str, Any]) -> bool:
-    """Read a chunked body (no Content-Length) up to the limit; True when it is longer.
-
-    The body read is put back as a plain stream with its length, as if it had been sent with
-    ``Content-Length``.
-    """
-    if environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated"):
-        return False
-    data = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
-    if len(data) > MAX_BODY_BYTES:
-        return True
-    environ["wsgi.input"] = io.BytesIO(data)
-    environ["CONTENT_LENGTH"] = str(len(data))
-    return False
-
-
-def _too_large() -> ArmError:
-    return ArmError(
-        413,
-        "RequestContentTooLarge",
-        "The request content size exceeds the maximum size of 4 MB.",
-    )
 
 
 def _response(reply: Reply, method: str) -> Response:

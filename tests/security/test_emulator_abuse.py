@@ -28,7 +28,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.containerservice import ContainerServiceClient
 
 from aks_identity.emulator import Emulator
-from aks_identity.emulator._app import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from aks_identity.emulator._bodies import MAX_BODY_BYTES, MAX_JSON_DEPTH
 
 ARM_SCOPE = "https://management.azure.com/.default"
 
