@@ -15,7 +15,7 @@ import attrs
 
 from aks_identity._errors import AksIdentityError, ConfirmationRequired, ConflictError
 from aks_identity._ids import ResourceId
-from aks_identity._permissions import Need, needs_for
+from aks_identity._permissions import MissingPermission, Need, needs_for
 from aks_identity._warnings import AksIdentityWarning, emit
 
 __all__ = ["Plan", "PlannedGrant", "Step", "TargetState"]
@@ -98,6 +98,9 @@ class Runner(Protocol):
     def check(self, plan: Plan) -> None:
         """Raise AuthorizationError unless the caller may make every write of ``plan``."""
 
+    def missing(self, plan: Plan) -> list[MissingPermission]:
+        """The permissions the caller lacks for ``plan``'s writes."""
+
     def target_state(self, target: ResourceId) -> TargetState | None:
         """The target as it is now (None: this kind of target cannot be compared)."""
 
@@ -127,6 +130,17 @@ class Plan:
         default=None, alias="finish", repr=False
     )
     _progress: _Progress = attrs.field(factory=_Progress, init=False, repr=False)
+
+    def missing_permissions(self) -> tuple[MissingPermission, ...]:
+        """What the caller may not do of this plan's writes (empty: it may do all of them).
+
+        Reads the caller's permissions (cached per resource group for a few minutes, as
+        before every run); a dry run itself never reads them. :meth:`apply` refuses a plan
+        with missing permissions before its first write.
+        """
+        if self._runner is None or not self.writes:
+            return ()
+        return tuple(self._runner.missing(self))
 
     @property
     def applied(self) -> bool:

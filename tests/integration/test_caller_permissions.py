@@ -196,3 +196,23 @@ def test_the_emulator_answers_permissions_as_the_sdk_reads_them(
         "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action" in p.actions
         for p in below
     )
+
+
+def test_a_reviewed_plan_says_what_the_caller_lacks(az: Azure, rg: str, emu: Emulator) -> None:
+    control = az.create_identity("control", resource_group=rg)
+    kubelet = az.create_identity("kubelet", resource_group=rg)
+    contributor = _client(emu, emu.create_caller("dev", role="Contributor"))
+    plan = contributor.create_cluster(
+        "c", resource_group=rg, identity=control.id, kubelet_identity=kubelet.id, dry_run=True
+    )
+    missing = plan.missing_permissions()
+    assert [(m.action, m.scope, m.role) for m in missing] == [
+        (
+            "Microsoft.Authorization/roleAssignments/write",
+            kubelet.id,
+            "Role Based Access Control Administrator",
+        )
+    ]
+    assert "Managed Identity Operator" in missing[0].step  # the grant step that needs it
+    owners = az.create_identity("x-ident", resource_group=rg, dry_run=True)
+    assert owners.missing_permissions() == ()  # the Owner may do all of it
