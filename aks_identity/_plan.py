@@ -108,7 +108,7 @@ class Runner(Protocol):
 @attrs.define
 class _Progress:
     lock: threading.Lock = attrs.field(factory=threading.Lock)
-    started: bool = False
+    done: bool = False
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -144,18 +144,20 @@ class Plan:
 
     @property
     def applied(self) -> bool:
-        """True once :meth:`apply` (or the operation itself) started running this plan."""
-        return self._progress.started
+        """True once this plan ran to its end (through :meth:`apply` or the operation)."""
+        return self._progress.done
 
     def apply(self, *, allow_downtime: bool = False) -> Any:
         """Run this reviewed plan; returns what the same call without ``dry_run`` returns.
 
         Refuses with :class:`~aks_identity.ConflictError` (nothing written) if the target
         changed since it was planned (a managed cluster's ETag, or its appearance or
-        disappearance), and if this plan already ran: a plan is applied at most once (make a
-        new plan; re-running an operation converges). A plan that reimages nodes needs
-        ``allow_downtime=True``, as the operation does. The caller's permissions are checked
-        before the first write.
+        disappearance), and if this plan already ran to its end: a plan is applied at most
+        once (make a new plan; re-running an operation converges). A plan whose run failed
+        part-way may be applied again (every step is idempotent) unless its target changed
+        meanwhile; concurrent applies of one plan run one at a time. A plan that reimages
+        nodes needs ``allow_downtime=True``, as the operation does. The caller's permissions
+        are checked before the first write.
         """
         if not isinstance(allow_downtime, bool):
             from aks_identity._errors import ValidationError
@@ -307,11 +309,11 @@ def execute(plan: Plan) -> list[Any]:
     An error names the steps already written and those not run, so that no partial write
     goes unreported (re-running the operation converges). Before the first write, the
     caller's permissions for every write are checked (when the plan has a runner), and a
-    plan runs at most once.
+    plan that ran to its end does not run again.
     """
     progress = plan._progress
     with progress.lock:
-        if progress.started:
+        if progress.done:
             raise ConflictError(
                 f"the plan {plan.operation!r} was already applied: a plan runs at most once; "
                 "make a new plan (re-running the operation converges)",
@@ -319,13 +321,13 @@ def execute(plan: Plan) -> list[Any]:
             )
         if plan._runner is not None and plan.writes:
             plan._runner.check(plan)
-        progress.started = True
-    results: list[Any] = []
-    for index, step in enumerate(plan.steps):
-        try:
-            results.append(step._run() if step._run is not None else None)
-        except AksIdentityError as error:
-            done = tuple(str(s) for s in plan.steps[:index] if s.writes)
-            error.record_progress(done, tuple(str(s) for s in plan.steps[index:]))
-            raise
+        results: list[Any] = []
+        for index, step in enumerate(plan.steps):
+            try:
+                results.append(step._run() if step._run is not None else None)
+            except AksIdentityError as error:
+                done = tuple(str(s) for s in plan.steps[:index] if s.writes)
+                error.record_progress(done, tuple(str(s) for s in plan.steps[index:]))
+                raise
+        progress.done = True
     return results

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from aks_identity import (
+    AksIdentityError,
     Azure,
     Cluster,
     ConfirmationRequired,
@@ -108,3 +109,16 @@ def test_a_node_image_upgrade_changes_the_etag(az: Azure, rg: str, emu: Emulator
     assert upgraded.etag != cluster.etag
     with pytest.raises(ConflictError, match="changed since the plan"):
         plan.apply()
+
+
+def test_a_plan_that_failed_part_way_can_be_applied_again(
+    az: Azure, rg: str, emu: Emulator
+) -> None:
+    plan = az.create_identity("flaky", resource_group=rg, dry_run=True)
+    emu.faults.inject(500, method="PUT", path="userAssignedIdentities/flaky", times=10)
+    with pytest.raises(AksIdentityError):
+        plan.apply()
+    assert not plan.applied
+    emu.faults.clear()
+    made = plan.apply()  # every step is idempotent: a second try converges
+    assert made.name == "flaky" and plan.applied
