@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from ._actions import required_action
@@ -78,7 +78,10 @@ class App:
         # ARM reads empty segments as absent: the SDKs send ``{namespace}//{type}`` when a
         # resource has no parent path (Resources_Get, Permissions_ListForResource).
         environ["PATH_INFO"] = _EMPTY_SEGMENTS.sub("/", str(environ.get("PATH_INFO") or ""))
-        chunked_too_large = read_chunked(environ)
+        try:
+            chunked_too_large = read_chunked(environ)
+        except (OSError, ValueError) as error:  # a broken chunked encoding or a gone client
+            raise ConnectionResetError(f"unreadable chunked body: {error}") from None
         request = Request(environ)
         request.max_content_length = MAX_BODY_BYTES
         refused = too_large() if chunked_too_large else oversized(request)
@@ -87,6 +90,8 @@ class App:
                 request.get_data()  # drain the body whatever happens: the connection is kept alive
             except RequestEntityTooLarge:
                 refused = too_large()
+            except ClientDisconnected:  # the client went away before sending all of its body
+                raise ConnectionResetError("client disconnected mid-request") from None
         if refused is not None:  # the rest of the body is not read: close the connection
             with self.state.lock:
                 self._log(request, refused.status, None, None, refused.code)
