@@ -18,6 +18,7 @@ from aks_identity import (
     ConflictError,
     ManagedIdentity,
     ResourceGroup,
+    RoleAssignment,
 )
 from aks_identity.emulator import Emulator
 
@@ -98,6 +99,12 @@ def test_other_plans_apply_too(az: Azure, emu: Emulator) -> None:
     group = az.create_resource_group("later", location="westus2", dry_run=True).apply()
     assert isinstance(group, ResourceGroup) and group.name == "later"
     assert az.delete_resource_group("later", dry_run=True).apply() is None
+    az.create_resource_group("rg2", location="westus2")
+    ident = az.create_identity("reader", resource_group="rg2")
+    scope = f"/subscriptions/{emu.subscription_id}/resourceGroups/rg2"
+    granted = ident.grant("Reader", scope=scope, dry_run=True).apply()
+    assert isinstance(granted, RoleAssignment) and granted.role_name == "Reader"
+    assert granted.revoke(dry_run=True).apply() is None
 
 
 def test_a_node_image_upgrade_changes_the_etag(az: Azure, rg: str, emu: Emulator) -> None:
