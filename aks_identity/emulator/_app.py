@@ -176,7 +176,7 @@ class App:
             self.state.resources.require_subscription(segments[2])
         check_api_version(request.path, api_version, self._location(segments))
         needed = required_action(request.method, request.path)
-        if needed is not None:
+        if needed is not None and not self._reads_own_subscription(request, caller, needed):
             self.state.rbac.require(caller, *needed)
         if fault is not None and fault.status == "lro_failed":
             self.state.operations.doom_next = True
@@ -191,6 +191,19 @@ class App:
             base_url=self.base_url,
         )
         return handler(ctx, **groups)
+
+    def _reads_own_subscription(
+        self, request: Request, caller: str, needed: tuple[str, str]
+    ) -> bool:
+        """ARM lets a caller read a subscription it holds any role in, even only on one of its
+        resource groups (such a caller lists it too): no subscription-wide Reader needed."""
+        action, scope = needed
+        return (
+            request.method == "GET"
+            and action.lower() == "microsoft.resources/subscriptions/read"
+            and scope.rstrip("/").lower() == request.path.rstrip("/").lower()
+            and self.state.rbac.holds_any_within(caller, scope)
+        )
 
     def _location(self, segments: list[str]) -> str | None:
         """The location of the request's resource group, for ARM's api-version refusal."""

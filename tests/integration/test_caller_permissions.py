@@ -87,7 +87,6 @@ def test_a_narrower_grant_is_read_only_when_needed(az: Azure, rg: str, emu: Emul
     control = az.create_identity("control", resource_group=rg)
     kubelet = az.create_identity("kubelet", resource_group=rg)
     dev = emu.create_caller("dev", role="Contributor", scope=_group(emu))
-    emu.grant(dev, "Reader", in_force=True)  # the flow reads the subscription's tenant
     emu.grant(dev, "Role Based Access Control Administrator", str(kubelet.id), in_force=True)
     client = _client(emu, dev)
     first = len(emu.requests)
@@ -109,12 +108,11 @@ def test_a_narrower_grant_is_read_only_when_needed(az: Azure, rg: str, emu: Emul
 def test_attaching_an_identity_needs_assign_action(az: Azure, rg: str, emu: Emulator) -> None:
     az.create_resource_group("identities", location="westus2")
     control = az.create_identity("control", resource_group="identities")
-    dev_id = emu.create_caller("dev", role="Contributor", scope=_group(emu))
-    emu.grant(dev_id, "Reader", in_force=True)  # the flow reads the subscription's tenant
-    dev = _client(emu, dev_id)
+    # a caller whose only role is on one resource group (it still reads the subscription)
+    dev = _client(emu, emu.create_caller("dev", role="Contributor", scope=_group(emu)))
     first = len(emu.requests)
     with pytest.raises(AuthorizationError) as refused:
-        dev.create_cluster("c", resource_group=rg, identity=control.id)
+        dev.create_cluster("c", resource_group=rg, identity=control)  # no read of it needed
     assert writes_since(emu, first) == []
     message = str(refused.value)
     assert "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action" in message
