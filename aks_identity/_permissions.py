@@ -180,7 +180,7 @@ class PlanGuard:
         self._cache: dict[ResourceId, tuple[float, list[dict[str, list[str]]] | None]] = {}
 
     def clear(self) -> None:
-        """Forget every cached read (after the caller was granted something)."""
+        """Forget every cached read (done after each refusal)."""
         self._cache.clear()
 
     def target_state(self, target: ResourceId) -> TargetState | None:
@@ -248,6 +248,8 @@ class PlanGuard:
                             role=None if role is None else role.name,
                         )
                     )
+        if found:  # a refusal is not cached: the caller may be granted the role and re-run
+            self.clear()
         return found
 
     def check(self, plan: Plan) -> None:

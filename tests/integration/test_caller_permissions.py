@@ -214,3 +214,12 @@ def test_a_reviewed_plan_says_what_the_caller_lacks(az: Azure, rg: str, emu: Emu
     assert "Managed Identity Operator" in missing[0].step  # the grant step that needs it
     owners = az.create_identity("x-ident", resource_group=rg, dry_run=True)
     assert owners.missing_permissions() == ()  # the Owner may do all of it
+
+
+def test_a_refusal_is_not_cached(az: Azure, rg: str, emu: Emulator) -> None:
+    dev_id = emu.create_caller("dev", role="Reader")
+    dev = _client(emu, dev_id)
+    with pytest.raises(AuthorizationError):
+        dev.create_identity("mine", resource_group=rg)
+    emu.grant(dev_id, "Contributor", _group(emu), in_force=True)  # an administrator fixes it
+    assert dev.create_identity("mine", resource_group=rg).name == "mine"  # at once, no wait
