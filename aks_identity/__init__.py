@@ -35,7 +35,8 @@ from aks_identity._objects import (
     ResourceGroup,
     RoleAssignment,
 )
-from aks_identity._plan import Plan, PlannedGrant, Step
+from aks_identity._permissions import MissingPermission, MissingPermissionsError
+from aks_identity._plan import Plan, PlannedGrant, Step, TargetState
 from aks_identity._retry import RetryPolicy
 from aks_identity._roles import BUILTIN_ROLES, Role, get_role
 from aks_identity._warnings import (
@@ -71,6 +72,8 @@ __all__ = [
     "KeptAssignmentWarning",
     "KubeletIdentity",
     "ManagedIdentity",
+    "MissingPermission",
+    "MissingPermissionsError",
     "NetworkProfile",
     "NoNewerNodeImageWarning",
     "NotFoundError",
@@ -91,6 +94,7 @@ __all__ = [
     "ServicePrincipal",
     "ServicePrincipalKubeletWarning",
     "Step",
+    "TargetState",
     "TokenRefreshWarning",
     "TransientError",
     "ValidationError",

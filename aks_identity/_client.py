@@ -25,6 +25,7 @@ from aks_identity._grants import Grants
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import NetworkProfile, Principal, ServicePrincipal
 from aks_identity._objects import Cluster, ManagedIdentity, ResourceGroup, RoleAssignment
+from aks_identity._permissions import PlanGuard
 from aks_identity._plan import Plan, PlanBuilder, execute
 from aks_identity._retry import RetryPolicy
 from aks_identity._roles import Role
@@ -85,6 +86,9 @@ class Azure:
             self._endpoints,
             connection_verify=connection_verify,
             policy=retry,
+        )
+        self._guard = PlanGuard(
+            self._arm.permissions, lambda: self._retry, cluster_body=self._arm.get_cluster_body
         )
         self._grants = Grants(self)
         self._ops = Operations(self, self._arm, self._grants)
@@ -239,9 +243,12 @@ class Azure:
                 rule="location",
                 resource_id=str(existing.id),
             )
+        group_id = f"/subscriptions/{self._subscription_id}/resourceGroups/{name}"
         builder = PlanBuilder(
             f"create resource group {name}",
-            f"/subscriptions/{self._subscription_id}/resourceGroups/{name}",
+            group_id,
+            runner=self._guard,
+            finish=lambda _: result[-1],
         )
         result: list[ResourceGroup] = []
         keep = dict(existing.tags) if existing is not None else None
@@ -251,6 +258,7 @@ class Azure:
             f"PUT resource group {name} in {region}"
             + _update_note("resource group", name, existing is not None, keep, send),
             lambda: result.append(self._arm.put_resource_group(name, region, send)),
+            target=group_id,
         )
         plan = builder.plan()
         if dry_run:
@@ -274,11 +282,14 @@ class Azure:
         """Delete a resource group and everything in it; nothing happens when it is absent."""
         check_resource_group_name(name)
         check_bool(dry_run, "dry_run")
-        builder = PlanBuilder(f"delete resource group {name}")
+        builder = PlanBuilder(
+            f"delete resource group {name}", runner=self._guard, finish=lambda _: None
+        )
         builder.step(
             "delete",
             f"DELETE resource group {name} and everything in it",
             lambda: self._ignore_missing(lambda: self._arm.delete_resource_group(name)),
+            target=f"/subscriptions/{self._subscription_id}/resourceGroups/{name}",
         )
         plan = builder.plan()
         if dry_run:
@@ -354,8 +365,10 @@ class Azure:
             )
         keep = dict(existing.tags) if existing is not None else None
         send = keep if new_tags is None else new_tags
-        builder = PlanBuilder(f"create identity {name}", rid)
         result: list[ManagedIdentity] = []
+        builder = PlanBuilder(
+            f"create identity {name}", rid, runner=self._guard, finish=lambda _: result[-1]
+        )
         builder.step(
             "create" if existing is None else "update",
             f"PUT user-assigned identity {name} in {region}"
@@ -425,7 +438,9 @@ class Azure:
                 ResourceKind.USER_ASSIGNED_IDENTITY, what="identity ID"
             )
         )
-        builder = PlanBuilder(f"delete identity {rid.name}", rid)
+        builder = PlanBuilder(
+            f"delete identity {rid.name}", rid, runner=self._guard, finish=lambda _: None
+        )
         builder.step(
             "delete",
             f"DELETE user-assigned identity {rid.name}",

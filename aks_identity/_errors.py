@@ -17,7 +17,10 @@ the ``resource_id`` concerned when known, and a message that says what to do.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aks_identity._plan import Plan
 
 __all__ = [
     "AksIdentityError",
@@ -114,6 +117,6 @@ class ConfirmationRequired(AksIdentityError):
     ``plan`` holds the :class:`~aks_identity.Plan` that would have run.
     """
 
-    def __init__(self, message: str, *, plan: object, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, plan: Plan, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.plan = plan
+        self.plan: Plan = plan

@@ -22,7 +22,7 @@ from aks_identity._plan import Plan, PlanBuilder, PlannedGrant, execute
 from aks_identity._retry import on_codes, retry_transient, wait_until
 from aks_identity._roles import Role, action_matches, get_role, role_guid_from_definition_id
 from aks_identity._rules import check_role_assignment_scope
-from aks_identity._warnings import PropagationWarning
+from aks_identity._warnings import PropagationWarning, emit
 
 if TYPE_CHECKING:
     from aks_identity._client import Azure
@@ -134,7 +134,12 @@ class Grants:
         resolved = get_role(role)
         check_role_assignment_scope(target, allow_broad_scope=allow_broad_scope)
         label = role_label(resolved)
-        builder = PlanBuilder(f"grant {label} to {principal.object_id} on {target}", target)
+        builder = PlanBuilder(
+            f"grant {label} to {principal.object_id} on {target}",
+            target,
+            runner=self._azure._guard,
+            finish=lambda results: results[0],
+        )
         existing = self.find_equivalent(principal, resolved, target)
         planned = PlannedGrant(
             role=label,
@@ -163,10 +168,14 @@ class Grants:
                     "60 minutes to take effect; RoleAssignment.wait_until_effective() waits for it"
                 )
             )
-        plan = builder.plan()
+        # PropagationWarning only once the grant is made (or shown in a dry run), never when
+        # the caller's permissions refuse it before the write.
+        plan = builder.plan(emit_warnings=False)
         if dry_run:
+            emit(plan.warnings)
             return plan
         result = execute(plan)[0]
+        emit(plan.warnings)
         assert isinstance(result, RoleAssignment)
         return result
 
@@ -278,7 +287,12 @@ class Grants:
 
     def revoke(self, assignment: RoleAssignment, *, dry_run: bool = False) -> Plan | None:
         """Delete an assignment (idempotent), or plan it."""
-        builder = PlanBuilder(f"revoke {assignment.role_name} on {assignment.scope}", assignment.id)
+        builder = PlanBuilder(
+            f"revoke {assignment.role_name} on {assignment.scope}",
+            assignment.id,
+            runner=self._azure._guard,
+            finish=lambda _: None,
+        )
         builder.step(
             "revoke",
             f"delete role assignment {assignment.name} ({assignment.role_name} for "

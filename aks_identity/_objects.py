@@ -380,6 +380,8 @@ class Cluster:
     """The application routing add-on (``ingressProfile.webAppRouting``) and its identity."""
     cost_analysis_enabled: bool = False
     """``metricsProfile.costAnalysis.enabled`` (cost analysis uses no identity)."""
+    etag: str | None = None
+    """AKS's ``eTag`` of this snapshot (changes with every write to the cluster)."""
 
     @property
     def resource_group(self) -> str:

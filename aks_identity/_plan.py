@@ -7,16 +7,18 @@ nothing is written; otherwise the same plan runs, step by step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import attrs
 
-from aks_identity._errors import AksIdentityError
+from aks_identity._errors import AksIdentityError, ConfirmationRequired, ConflictError
 from aks_identity._ids import ResourceId
+from aks_identity._permissions import MissingPermission, Need, needs_for
 from aks_identity._warnings import AksIdentityWarning, emit
 
-__all__ = ["Plan", "PlannedGrant", "Step"]
+__all__ = ["Plan", "PlannedGrant", "Step", "TargetState"]
 
 
 def _optional_id(value: str | ResourceId | None) -> ResourceId | None:
@@ -25,6 +27,10 @@ def _optional_id(value: str | ResourceId | None) -> ResourceId | None:
 
 def _to_id(value: str | ResourceId) -> ResourceId:
     return ResourceId.parse(value)
+
+
+def _needs(value: Sequence[Need]) -> tuple[Need, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -36,6 +42,8 @@ class Step:
     description: str
     target: ResourceId | None = attrs.field(default=None, converter=_optional_id)
     writes: bool = True
+    needs: tuple[Need, ...] = attrs.field(default=(), converter=_needs, repr=False)
+    """The ``(action, scope)`` RBAC permissions the caller needs for this step."""
     _run: Callable[[], object] | None = attrs.field(default=None, alias="run", repr=False)
 
     def __repr__(self) -> str:
@@ -75,6 +83,38 @@ class PlannedGrant:
         return f"{kind} {self.scope.name}" if self.scope.name else str(self.scope)
 
 
+@attrs.frozen(kw_only=True)
+class TargetState:
+    """What a plan's target looked like when it was planned: whether it existed, its ETag."""
+
+    exists: bool
+    etag: str | None = None
+
+    def describe(self) -> str:
+        if not self.exists:
+            return "absent"
+        return f"ETag {self.etag}" if self.etag else "present (no ETag)"
+
+
+class Runner(Protocol):
+    """What runs plans for a client: the permission check and a fresh read of the target."""
+
+    def check(self, plan: Plan) -> None:
+        """Raise AuthorizationError unless the caller may make every write of ``plan``."""
+
+    def missing(self, plan: Plan) -> list[MissingPermission]:
+        """The permissions the caller lacks for ``plan``'s writes."""
+
+    def target_state(self, target: ResourceId) -> TargetState | None:
+        """The target as it is now (None: this kind of target cannot be compared)."""
+
+
+@attrs.define
+class _Progress:
+    lock: threading.Lock = attrs.field(factory=threading.Lock)
+    done: bool = False
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class Plan:
     """What an operation does, in order. Returned by ``dry_run=True``; carried by
@@ -87,6 +127,74 @@ class Plan:
     warnings: tuple[AksIdentityWarning, ...] = ()
     expected_downtime: str | None = None
     """What downtime the operation causes (node reimage), or None."""
+    planned_state: TargetState | None = None
+    """The target when planned (compared with a fresh read by :meth:`apply`), when known."""
+    _runner: Runner | None = attrs.field(default=None, alias="runner", repr=False)
+    _finish: Callable[[list[Any]], Any] | None = attrs.field(
+        default=None, alias="finish", repr=False
+    )
+    _progress: _Progress = attrs.field(factory=_Progress, init=False, repr=False)
+
+    def missing_permissions(self) -> tuple[MissingPermission, ...]:
+        """What the caller may not do of this plan's writes (empty: it may do all of them).
+
+        Reads the caller's permissions (cached per resource group for a few minutes, as
+        before every run); a dry run itself never reads them. :meth:`apply` refuses a plan
+        with missing permissions before its first write.
+        """
+        if self._runner is None or not self.writes:
+            return ()
+        return tuple(self._runner.missing(self))
+
+    @property
+    def applied(self) -> bool:
+        """True once this plan ran to its end (through :meth:`apply` or the operation)."""
+        return self._progress.done
+
+    def apply(self, *, allow_downtime: bool = False) -> Any:
+        """Run this reviewed plan; returns what the same call without ``dry_run`` returns.
+
+        Refuses with :class:`~aks_identity.ConflictError` (nothing written) if the target
+        changed since it was planned (a managed cluster's ETag, or its appearance or
+        disappearance), and if this plan already ran to its end: a plan is applied at most
+        once (make a new plan; re-running an operation converges). A plan whose run failed
+        part-way may be applied again (every step is idempotent) unless its target changed
+        meanwhile; concurrent applies of one plan run one at a time. A plan that reimages
+        nodes needs ``allow_downtime=True``, as the operation does. The caller's permissions
+        are checked before the first write.
+        """
+        if not isinstance(allow_downtime, bool):
+            from aks_identity._errors import ValidationError
+
+            raise ValidationError(
+                f"allow_downtime must be True or False, got {allow_downtime!r}",
+                rule="allow_downtime",
+            )
+        if self._finish is None or self._runner is None:
+            raise ConflictError(
+                f"the plan {self.operation!r} cannot be applied: it was not made by an "
+                "operation with dry_run=True of an Azure client; re-run the operation instead",
+                code="PlanNotApplicable",
+            )
+        if self.expected_downtime and not allow_downtime:
+            raise ConfirmationRequired(
+                f"{self.operation} causes downtime ({self.expected_downtime}); apply it with "
+                "plan.apply(allow_downtime=True)",
+                plan=self,
+                resource_id=None if self.target is None else str(self.target),
+            )
+        if self.target is not None and self.planned_state is not None:
+            now = self._runner.target_state(self.target)
+            if now is not None and now != self.planned_state:
+                raise ConflictError(
+                    f"{self.target.name or self.target} changed since the plan "
+                    f"{self.operation!r} was made (planned: {self.planned_state.describe()}, "
+                    f"now: {now.describe()}); nothing was written: make a new plan and review it",
+                    code="PlanOutdated",
+                    status=412,
+                    resource_id=str(self.target),
+                )
+        return self._finish(execute(self))
 
     @property
     def writes(self) -> tuple[Step, ...]:
@@ -118,9 +226,23 @@ class Plan:
 class PlanBuilder:
     """Collects the steps of an operation, then returns its plan or runs it."""
 
-    def __init__(self, operation: str, target: str | ResourceId | None = None) -> None:
+    def __init__(
+        self,
+        operation: str,
+        target: str | ResourceId | None = None,
+        *,
+        runner: Runner | None = None,
+        planned_state: TargetState | None = None,
+        finish: Callable[[list[Any]], Any] | None = None,
+    ) -> None:
+        """``runner`` checks permissions before the first write (and lets the plan be
+        applied later with ``finish``, which turns the steps' results into the operation's
+        result); ``planned_state`` is the target as the plan saw it."""
         self._operation = operation
         self._target = target
+        self._runner = runner
+        self._planned_state = planned_state
+        self._finish = finish
         self._steps: list[Step] = []
         self._grants: list[PlannedGrant] = []
         self._warnings: list[AksIdentityWarning] = []
@@ -134,10 +256,25 @@ class PlanBuilder:
         *,
         target: str | ResourceId | None = None,
         writes: bool = True,
+        needs: Sequence[Need] | None = None,
     ) -> None:
-        """Append a step; ``run`` is called when the plan executes."""
+        """Append a step; ``run`` is called when the plan executes.
+
+        ``needs``: the caller's permissions the step requires; by default what its
+        ``action`` needs on ``target`` (``create`` -> ``{type}/write``, ``grant`` ->
+        ``roleAssignments/write``, ...).
+        """
+        rid = _optional_id(target)
+        required = needs_for(action, rid) if needs is None else tuple(needs)
         self._steps.append(
-            Step(action=action, description=description, target=target, writes=writes, run=run)
+            Step(
+                action=action,
+                description=description,
+                target=rid,
+                writes=writes,
+                needs=required if writes else (),
+                run=run,
+            )
         )
 
     def grant(self, grant: PlannedGrant, run: Callable[[], object]) -> None:
@@ -168,6 +305,9 @@ class PlanBuilder:
             grants=tuple(self._grants),
             warnings=tuple(self._warnings),
             expected_downtime=self._downtime,
+            planned_state=self._planned_state,
+            runner=self._runner,
+            finish=self._finish,
         )
         if emit_warnings:
             emit(plan.warnings)
@@ -178,14 +318,27 @@ def execute(plan: Plan) -> list[Any]:
     """Run every step of ``plan`` in order; returns each step's result.
 
     An error names the steps already written and those not run, so that no partial write
-    goes unreported (re-running the operation converges).
+    goes unreported (re-running the operation converges). Before the first write, the
+    caller's permissions for every write are checked (when the plan has a runner), and a
+    plan that ran to its end does not run again.
     """
-    results: list[Any] = []
-    for index, step in enumerate(plan.steps):
-        try:
-            results.append(step._run() if step._run is not None else None)
-        except AksIdentityError as error:
-            done = tuple(str(s) for s in plan.steps[:index] if s.writes)
-            error.record_progress(done, tuple(str(s) for s in plan.steps[index:]))
-            raise
+    progress = plan._progress
+    with progress.lock:
+        if progress.done:
+            raise ConflictError(
+                f"the plan {plan.operation!r} was already applied: a plan runs at most once; "
+                "make a new plan (re-running the operation converges)",
+                code="PlanAlreadyApplied",
+            )
+        if plan._runner is not None and plan.writes:
+            plan._runner.check(plan)
+        results: list[Any] = []
+        for index, step in enumerate(plan.steps):
+            try:
+                results.append(step._run() if step._run is not None else None)
+            except AksIdentityError as error:
+                done = tuple(str(s) for s in plan.steps[:index] if s.writes)
+                error.record_progress(done, tuple(str(s) for s in plan.steps[index:]))
+                raise
+        progress.done = True
     return results

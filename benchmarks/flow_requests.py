@@ -1,10 +1,11 @@
 """ARM requests each identity flow sends, from the emulator's request log, beside the Azure CLI.
 
-For every flow: requests sent (total), failed ones (HTTP >= 400 or dropped) and LRO polls
-(GETs of operation status/result URLs), measured on the emulator's virtual clock with an
-Entra ID replication delay (so a client that omits principalType would hit PrincipalNotFound,
-as the CLI did). The CLI columns count the recorded sessions in
-../shared/arm-samples/cli-recordings (or --recordings DIR).
+For every flow: requests sent (total), failed ones (HTTP >= 400 or dropped), LRO polls
+(GETs of operation status/result URLs) and reads of the caller's own permissions (included in
+the total; one per resource group per client, cached five minutes), measured on the
+emulator's virtual clock with an Entra ID replication delay (so a client that omits
+principalType would hit PrincipalNotFound, as the CLI did). The CLI columns count the
+recorded sessions in ../shared/arm-samples/cli-recordings (or --recordings DIR).
 
     python benchmarks/flow_requests.py [--replication-delay 30] [--propagation-delay 0]
 """
@@ -143,8 +144,16 @@ def is_poll(record: Any) -> bool:
     return record.method == "GET" and ("/operations/" in path or "/operationresults/" in path)
 
 
-def measure(args: argparse.Namespace) -> list[tuple[str, int, int, int, int]]:
-    """Run every flow in order on one emulator; per flow (name, total, failed, 404 reads, polls)."""
+def is_permission_read(record: Any) -> bool:
+    """A GET of the caller's permissions (the check before a plan's first write)."""
+    return record.method == "GET" and record.path.lower().endswith(
+        "/providers/microsoft.authorization/permissions"
+    )
+
+
+def measure(args: argparse.Namespace) -> list[tuple[str, int, int, int, int, int]]:
+    """Run every flow in order on one emulator; per flow (name, total, failed, 404 reads, polls,
+    permission reads)."""
     rows = []
     with Emulator(
         clock="virtual",
@@ -164,7 +173,9 @@ def measure(args: argparse.Namespace) -> list[tuple[str, int, int, int, int]]:
             log = list(emu.requests)[first:]
             failed = [r for r in log if r.status is None or r.status >= 400]
             absent = sum(1 for r in failed if r.method == "GET" and r.status == 404)
-            rows.append((name, len(log), len(failed), absent, sum(1 for r in log if is_poll(r))))
+            polls = sum(1 for r in log if is_poll(r))
+            perms = sum(1 for r in log if is_permission_read(r))
+            rows.append((name, len(log), len(failed), absent, polls, perms))
     return rows
 
 
@@ -184,18 +195,18 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.replication_delay:g} s, propagation delay {args.propagation_delay:g} s)\n"
     )
     header = (
-        f"{'flow':<46} {'total':>5} {'failed':>6} {'(404 reads)':>11} {'polls':>5}   "
+        f"{'flow':<46} {'total':>5} {'failed':>6} {'(404 reads)':>11} {'polls':>5} {'perms':>5}   "
         "Azure CLI (total/failed/polls)"
     )
     print(header)
     print("-" * len(header))
-    for name, total, failed, absent, polls in rows:
+    for name, total, failed, absent, polls, perms in rows:
         recording = args.recordings / CLI[name] if name in CLI else None
         cli = ""
         if recording is not None and recording.exists():
             c_total, c_failed, c_polls = cli_counts(recording)
             cli = f"{c_total}/{c_failed}/{c_polls}  ({recording.name})"
-        print(f"{name:<46} {total:>5} {failed:>6} {absent:>11} {polls:>5}   {cli}")
+        print(f"{name:<46} {total:>5} {failed:>6} {absent:>11} {polls:>5} {perms:>5}   {cli}")
     print(
         "\n(404 reads: existence checks before a create, e.g. GET cluster -> 404; failed counts"
         " them.)"

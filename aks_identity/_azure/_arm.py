@@ -270,6 +270,44 @@ class Arm:
             except ResourceNotFoundError:
                 return None
         return Role.from_arm(model.serialize(keep_readonly=True))
+    def permissions(self, scope: ResourceId) -> list[dict[str, list[str]]]:
+        """The caller's permission blocks at ``scope``: Permissions_ListForResourceGroup and
+        Permissions_ListForResource through the SDK (a top-level resource has an empty parent
+        path, as the Azure CLI sends it); the subscription's, and another subscription's
+        scopes, by their path (the SDK's operations are bound to this subscription)."""
+        operations = self._authorization.permissions
+        with mapped("reading the caller's permissions", scope):
+            if scope.subscription_id != self.subscription_id or scope.resource_group is None:
+                raw: Any = self._paged_json(
+                    f"{scope}/providers/Microsoft.Authorization/permissions"
+                )
+            elif scope.is_scope_only:
+                raw = operations.list_for_resource_group(scope.resource_group)
+            else:
+                tail = str(scope).split("/providers/")[-1].split("/")
+                raw = operations.list_for_resource(
+                    scope.resource_group, tail[0], "/".join(tail[1:-2]), tail[-2], tail[-1]
+                )
+            blocks = [item if isinstance(item, dict) else item.as_dict() for item in raw]
+        return [
+            {
+                "actions": [str(a) for a in b.get("actions") or ()],
+                "notActions": [str(a) for a in b.get("notActions") or b.get("not_actions") or ()],
+            }
+            for b in blocks
+        ]
+
+    def _paged_json(self, path: str) -> list[JSON]:
+        """Every ``value`` item of a GET list, following ``nextLink``."""
+        items: list[JSON] = []
+        url: str | None = f"{path}?api-version={_AUTHORIZATION_API}"
+        while url:
+            response = self._resources.send_request(HttpRequest("GET", url))
+            response.raise_for_status()
+            page = response.json()
+            items += page.get("value") or []
+            url = page.get("nextLink")
+        return items
 
     # -- managed clusters -------------------------------------------------------------------
 

@@ -231,6 +231,7 @@ def cluster(owner: Azure, model: Any) -> Cluster:
         kubernetes_version=props.get("currentKubernetesVersion") or props.get("kubernetesVersion"),
         web_app_routing=web_app_routing,
         cost_analysis_enabled=bool(_get(props, "metricsProfile", "costAnalysis", "enabled")),
+        etag=body.get("eTag"),
     )
 
 

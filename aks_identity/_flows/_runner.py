@@ -9,10 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from aks_identity._errors import ConfirmationRequired, ConflictError, NotFoundError
+import attrs
+
+from aks_identity._errors import (
+    AuthorizationError,
+    ConfirmationRequired,
+    ConflictError,
+    NotFoundError,
+)
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import Principal
-from aks_identity._plan import Plan, execute
+from aks_identity._plan import Plan, TargetState, execute
 from aks_identity._retry import Reason, retry_transient, wait_until
 from aks_identity._roles import Role, get_role, role_guid_from_definition_id
 from aks_identity._rules import check_same_tenant
@@ -95,7 +102,13 @@ class Runner:
         assignments: dict[str, tuple[RoleAssignment, ...]] = {}
         for principal in principals:
             if principal and principal.lower() not in assignments:
-                assignments[principal.lower()] = self.assignments_of(principal)
+                try:
+                    assignments[principal.lower()] = self.assignments_of(principal)
+                except AuthorizationError:
+                    # A caller whose roles are on a resource group cannot list the whole
+                    # subscription: the principal stays unknown and each grant looks at its
+                    # own scope when it runs.
+                    continue
         images: dict[str, str | None] = {}
         if latest_images and cluster is not None:
             for pool in cluster.agent_pools:
@@ -221,17 +234,45 @@ class Runner:
         clusters = [r for r in results if isinstance(r, Cluster)]
         return clusters[-1] if clusters else self.get_cluster(rid)
 
-    def run(self, plan: Plan, rid: ResourceId, *, dry_run: bool) -> Cluster | Plan:
+    def bind(
+        self,
+        plan: Plan,
+        rid: ResourceId,
+        *,
+        seen: Cluster | None,
+        finish: Callable[[list[Any]], Any] | None = None,
+    ) -> Plan:
+        """The plan as this client runs it: the caller's permissions are checked before its
+        first write, and it can be applied later (``Plan.apply``) while the cluster is as
+        ``seen`` when it was planned."""
+        return attrs.evolve(
+            plan,
+            runner=self.azure._guard,
+            planned_state=TargetState(exists=seen is not None, etag=seen.etag if seen else None),
+            finish=finish or (lambda results: self.result(results, rid)),
+        )
+
+    def run(
+        self, plan: Plan, rid: ResourceId, *, dry_run: bool, seen: Cluster | None
+    ) -> Cluster | Plan:
         """Return the plan (dry run), or run it and return the cluster."""
+        plan = self.bind(plan, rid, seen=seen)
         if dry_run:
             return plan
         return self.result(execute(plan), rid)
 
     def run_with_downtime(
-        self, plan: Plan, rid: ResourceId, *, allow_downtime: bool, dry_run: bool
+        self,
+        plan: Plan,
+        rid: ResourceId,
+        *,
+        allow_downtime: bool,
+        dry_run: bool,
+        seen: Cluster | None,
     ) -> Cluster | Plan:
         """Like :meth:`run`, but a plan with downtime needs ``allow_downtime``; its warnings
         are emitted only when it is returned or runs (never when refused)."""
+        plan = self.bind(plan, rid, seen=seen)
         if dry_run:
             emit(plan.warnings)
             return plan

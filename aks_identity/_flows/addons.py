@@ -429,7 +429,7 @@ def enable_addons(
     plan = plan_enable_addons(snapshot, wanted, runner, grant_addons=grant_addons)
     if not plan.writes:
         return plan if dry_run else cluster
-    return runner.run(plan, cluster.id, dry_run=dry_run)
+    return runner.run(plan, cluster.id, dry_run=dry_run, seen=cluster)
 
 
 def disable_addons(
@@ -445,4 +445,4 @@ def disable_addons(
     plan = plan_disable_addons(snapshot, wanted, runner)
     if not plan.writes:
         return plan if dry_run else cluster
-    return runner.run(plan, cluster.id, dry_run=dry_run)
+    return runner.run(plan, cluster.id, dry_run=dry_run, seen=cluster)

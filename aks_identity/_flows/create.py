@@ -13,6 +13,7 @@ from aks_identity._azure import ClusterSpec, KubeletSpec, cluster_body
 from aks_identity._errors import ConflictError, ValidationError
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import IdentityType, NetworkProfile, Principal, ServicePrincipal
+from aks_identity._permissions import assign_needs, needs_for
 from aks_identity._plan import Plan, PlanBuilder
 from aks_identity._rules import (
     check_cluster_name,
@@ -205,6 +206,13 @@ def plan_create(snapshot: Snapshot, request: CreateRequest, writer: Writer) -> P
                 )
             ),
             target=rid,
+            needs=needs_for("create", rid)
+            + assign_needs(
+                [
+                    request.control_identity.id if request.control_identity else None,
+                    request.kubelet.id if request.kubelet else None,
+                ]
+            ),
         )
     else:
         builder.step(
@@ -483,8 +491,9 @@ def read_snapshot(runner: Runner, request: CreateRequest) -> Snapshot:
 def create_cluster(runner: Runner, given: CreateInput, *, dry_run: bool) -> Cluster | Plan:
     """Create a cluster with its automatic grants (see Azure.create_cluster)."""
     request = resolve(runner, given, validate(given))
-    plan = plan_create(read_snapshot(runner, request), request, runner)
-    return runner.run(plan, request.rid, dry_run=dry_run)
+    snapshot = read_snapshot(runner, request)
+    plan = plan_create(snapshot, request, runner)
+    return runner.run(plan, request.rid, dry_run=dry_run, seen=snapshot.cluster)
 
 
 def _dns_prefix(name: str, resource_group: str, subscription_id: str) -> str:

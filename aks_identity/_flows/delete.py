@@ -76,6 +76,7 @@ def delete_cluster(
     )
     snapshot = runner.snapshot(cluster=cluster, principals=principals)
     plan = plan_delete_cluster(snapshot, rid, runner, keep_role_assignments=keep_role_assignments)
+    plan = runner.bind(plan, rid, seen=cluster, finish=lambda _: None)
     if dry_run:
         return plan
     execute(plan)

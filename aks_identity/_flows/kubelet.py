@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from aks_identity._azure import KubeletSpec, set_kubelet
 from aks_identity._ids import ResourceId
+from aks_identity._permissions import assign_needs, needs_for
 from aks_identity._plan import Plan, PlanBuilder
 from aks_identity._rules import check_kubelet_identity, check_kubelet_identity_region
 from aks_identity._warnings import DowntimeWarning
@@ -99,6 +100,8 @@ def plan_use_kubelet_identity(
             update=lambda body: set_kubelet(body, spec),
         ),
         target=cluster.id,
+        needs=needs_for("update", cluster.id)
+        + assign_needs([new.id, *cluster.identity.user_assigned]),
     )
     downtime = f"every node of {cluster.name} is reimaged to switch the kubelet identity"
     builder.downtime(downtime)
@@ -136,5 +139,5 @@ def use_kubelet_identity(
     if not plan.writes:
         return plan if dry_run else cluster
     return runner.run_with_downtime(
-        plan, cluster.id, allow_downtime=allow_downtime, dry_run=dry_run
+        plan, cluster.id, allow_downtime=allow_downtime, dry_run=dry_run, seen=cluster
     )

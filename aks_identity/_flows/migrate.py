@@ -13,6 +13,7 @@ from aks_identity._azure import set_control_plane
 from aks_identity._errors import ValidationError
 from aks_identity._ids import ResourceId
 from aks_identity._model import IdentityType
+from aks_identity._permissions import assign_needs, needs_for
 from aks_identity._plan import Plan, PlanBuilder
 from aks_identity._rules import (
     check_private_dns_zone,
@@ -229,7 +230,7 @@ def enable_managed_identity(
         runner,
         operation=operation,
     )
-    return runner.run(plan, cluster.id, dry_run=dry_run)
+    return runner.run(plan, cluster.id, dry_run=dry_run, seen=cluster)
 
 
 def use_system_assigned_identity(
@@ -267,7 +268,7 @@ def use_system_assigned_identity(
         runner,
         operation=operation,
     )
-    return runner.run(plan, cluster.id, dry_run=dry_run)
+    return runner.run(plan, cluster.id, dry_run=dry_run, seen=cluster)
 
 
 def plan_use_identity(
@@ -330,6 +331,7 @@ def plan_use_identity(
             )
         ),
         target=cluster.id,
+        needs=needs_for("update", cluster.id) + assign_needs([new.id]),
     )
     made = _addons.plan_addon_grants(
         builder,
@@ -389,4 +391,4 @@ def use_identity(
     )
     if not plan.writes:
         return plan if dry_run else cluster
-    return runner.run(plan, cluster.id, dry_run=dry_run)
+    return runner.run(plan, cluster.id, dry_run=dry_run, seen=cluster)

@@ -90,7 +90,7 @@ def upgrade_node_images(
         emit(plan.warnings)
         return plan if dry_run else cluster
     result = runner.run_with_downtime(
-        plan, cluster.id, allow_downtime=allow_downtime, dry_run=dry_run
+        plan, cluster.id, allow_downtime=allow_downtime, dry_run=dry_run, seen=cluster
     )
     if not dry_run and not isinstance(result, Plan):
         before = {p.name: p.node_image_version for p in cluster.agent_pools}

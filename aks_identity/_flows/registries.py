@@ -188,6 +188,7 @@ def detach_acr(
     principal = kubelet_principal(cluster)
     assignments = runner.azure.role_assignments(principal=principal, scope=registry)
     plan = plan_detach(cluster, registry, assignments, runner, force=force)
+    plan = runner.bind(plan, cluster.id, seen=cluster, finish=lambda _: None)
     if dry_run:
         return plan
     execute(plan)

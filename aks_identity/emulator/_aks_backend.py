@@ -21,7 +21,7 @@ from ._aks_checks import (
     referenced_identities,
     subnets,
 )
-from ._aks_compose import compose
+from ._aks_compose import compose, new_etag
 from ._aks_errors import cluster_not_found, operation_not_allowed, pool_not_found
 from ._aks_runtime import (
     SERVICE_PRINCIPAL_PREFIX,
@@ -209,6 +209,7 @@ class ManagedClusters:
         self._busy(ref)
         tags = body.get("tags") if isinstance(body, dict) else None
         cluster["tags"] = dict(tags or {})
+        cluster["eTag"] = new_etag(self._state)
         _set_state(cluster, "Updating")
         self._state.resources.put(ref.id, cluster)
         runtime = self._runtimes.setdefault(ref.key, ClusterRuntime(control_plane="", kubelet={}))
@@ -233,6 +234,7 @@ class ManagedClusters:
         if profile.get("nodeImageVersion") == newest:
             return Outcome(200, None)
         profile["provisioningState"] = "UpgradingNodeImageVersion"
+        profile["eTag"] = cluster["eTag"] = new_etag(state)
         cluster["properties"]["provisioningState"] = "UpgradingNodeImageVersion"
         state.resources.put(ref.id, cluster)
         accepted = shapes.agent_pool_resource(cluster, profile)
@@ -245,6 +247,7 @@ class ManagedClusters:
             upgraded = _pool(body, name)
             upgraded["nodeImageVersion"] = newest
             upgraded["provisioningState"] = "Succeeded"
+            upgraded["eTag"] = body["eTag"] = new_etag(state)
             body["properties"]["provisioningState"] = "Succeeded"
             transition = Transition(reimage_pools=(name,), reimage_reason="nodeImageUpgrade")
             kubelet = properties(body).get("identityProfile", {}).get("kubeletidentity")

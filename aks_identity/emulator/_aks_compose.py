@@ -79,7 +79,7 @@ def compose(
         "type": shapes.CLUSTER_TYPE,
         "tags": copy.deepcopy(body["tags"] if "tags" in body else (existing or {}).get("tags")),
         "sku": copy.deepcopy(body.get("sku") or (existing or {}).get("sku") or shapes.DEFAULT_SKU),
-        "eTag": _etag(state),
+        "eTag": new_etag(state),
         "properties": props,
     }
     if cluster["tags"] is None:
@@ -160,11 +160,12 @@ def _pools(
                 state=provisioning,
             )
         )
-        pools[-1]["eTag"] = _etag(state)
+        pools[-1]["eTag"] = new_etag(state)
     return pools
 
 
-def _etag(state: State) -> str:
+def new_etag(state: State) -> str:
+    """A fresh eTag: AKS changes a cluster's (and a pool's) on every write to it."""
     return uuid.UUID(int=state.rng.getrandbits(128)).hex[:8]
 
 

@@ -10,14 +10,18 @@ import contextlib
 import importlib
 import json
 import logging
+import re
 import socket
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from ._actions import required_action
+from ._api_versions import check_api_version
+from ._bodies import MAX_BODY_BYTES, invalid_content, json_body, oversized, read_chunked, too_large
 from ._errors import ArmError
 from ._faults import Fault
 from ._log import RequestRecord
@@ -40,6 +44,8 @@ ROUTE_MODULES = (
     "_aks",
     "_aks_credentials",
 )
+
+_EMPTY_SEGMENTS = re.compile(r"/{2,}")
 
 _FAULT_CODES = {
     429: "TooManyRequests",
@@ -73,8 +79,28 @@ class App:
         self.base_url = base_url
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        # ARM reads empty segments as absent: the SDKs send ``{namespace}//{type}`` when a
+        # resource has no parent path (Resources_Get, Permissions_ListForResource).
+        environ["PATH_INFO"] = _EMPTY_SEGMENTS.sub("/", str(environ.get("PATH_INFO") or ""))
+        try:
+            chunked_too_large = read_chunked(environ)
+        except (OSError, ValueError) as error:  # a broken chunked encoding or a gone client
+            raise ConnectionResetError(f"unreadable chunked body: {error}") from None
         request = Request(environ)
-        request.get_data()  # drain the body whatever happens: the connection is kept alive
+        request.max_content_length = MAX_BODY_BYTES
+        refused = too_large() if chunked_too_large else oversized(request)
+        if refused is None:
+            try:
+                request.get_data()  # drain the body whatever happens: the connection is kept alive
+            except RequestEntityTooLarge:
+                refused = too_large()
+            except ClientDisconnected:  # the client went away before sending all of its body
+                raise ConnectionResetError("client disconnected mid-request") from None
+        if refused is not None:  # the rest of the body is not read: close the connection
+            with self.state.lock:
+                self._log(request, refused.status, None, None, refused.code)
+            reply = Reply(refused.status, refused.body(), {"Connection": "close"})
+            return _response(reply, request.method)(environ, start_response)
         try:
             response = self._respond(request)
         except _Dropped:
@@ -102,6 +128,14 @@ class App:
             except _Dropped:
                 self._log(request, None, caller, fault)
                 raise
+            except (TypeError, AttributeError, KeyError, ValueError, RecursionError) as exc:
+                if not request.get_data():
+                    _log.exception("emulator error on %s %s", request.method, request.path)
+                    code = "InternalServerError"
+                    reply = Reply(500, {"error": {"code": code, "message": "Emulator error."}})
+                else:  # the body had the wrong shape somewhere below the top level
+                    invalid = invalid_content(f"{type(exc).__name__}: {exc}")
+                    reply, code = Reply(invalid.status, invalid.body()), invalid.code
             except Exception:
                 _log.exception("emulator error on %s %s", request.method, request.path)
                 code = "InternalServerError"
@@ -177,8 +211,9 @@ class App:
         segments = request.path.split("/")
         if len(segments) > 2 and segments[1].lower() == "subscriptions":
             self.state.resources.require_subscription(segments[2])
+        check_api_version(request.path, api_version, self._location(segments))
         needed = required_action(request.method, request.path)
-        if needed is not None:
+        if needed is not None and not self._reads_own_subscription(request, caller, needed):
             self.state.rbac.require(caller, *needed)
         if fault is not None and fault.status == "lro_failed":
             self.state.operations.doom_next = True
@@ -188,11 +223,34 @@ class App:
             path=request.path,
             query=dict(request.args.items()),
             api_version=api_version,
-            body=_json_body(request),
+            body=json_body(request),
             caller=caller,
             base_url=self.base_url,
         )
         return handler(ctx, **groups)
+
+    def _reads_own_subscription(
+        self, request: Request, caller: str, needed: tuple[str, str]
+    ) -> bool:
+        """ARM lets a caller read a subscription it holds any role in, even only on one of its
+        resource groups (such a caller lists it too): no subscription-wide Reader needed."""
+        action, scope = needed
+        return (
+            request.method == "GET"
+            and action.lower() == "microsoft.resources/subscriptions/read"
+            and scope.rstrip("/").lower() == request.path.rstrip("/").lower()
+            and self.state.rbac.holds_any_within(caller, scope)
+        )
+
+    def _location(self, segments: list[str]) -> str | None:
+        """The location of the request's resource group, for ARM's api-version refusal."""
+        if len(segments) > 4 and segments[3].lower() == "resourcegroups":
+            group = self.state.resources.get(
+                f"/subscriptions/{segments[2]}/resourceGroups/{segments[4]}"
+            )
+            if group is not None:
+                return str(group.get("location") or "") or None
+        return None
 
     def _log(
         self,
@@ -227,20 +285,6 @@ def _raise_fault(fault: Fault) -> None:
         code = _FAULT_CODES.get(fault.status, "InternalServerError")
         message = f"{code} (fault injected by the emulator)."
         raise ArmError(fault.status, code, message, headers=headers)
-
-
-def _json_body(request: Request) -> Any:
-    raw = request.get_data()
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise ArmError(
-            400,
-            "InvalidRequestContent",
-            "The request content was invalid and could not be deserialized.",
-        ) from None
 
 
 def _response(reply: Reply, method: str) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import socket
 import ssl
@@ -17,6 +18,19 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 __all__ = ["HttpsServer"]
 
 HOST = "127.0.0.1"
+HANDSHAKE_SECONDS = 5.0
+"""How long a client may take to complete the TLS handshake before it is dropped."""
+
+# What http.server itself refuses (request line over 64 KiB, bad request line, too many
+# headers) answered in ARM's error envelope instead of its HTML page.
+_PROTOCOL_CODES = {
+    400: "BadRequest",
+    408: "RequestTimeout",
+    414: "RequestUriTooLong",
+    431: "RequestHeaderFieldsTooLarge",
+    501: "NotImplemented",
+    505: "HttpVersionNotSupported",
+}
 
 
 class _Handler(WSGIRequestHandler):
@@ -31,13 +45,46 @@ class _Handler(WSGIRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 15
     server: _Server
+    _handshake_failed = False
 
     def setup(self) -> None:
+        # The TLS handshake runs here, in this connection's own thread (the listening socket
+        # does not handshake on accept): a client that connects and sends nothing only holds
+        # its own thread, for at most HANDSHAKE_SECONDS, and never the accept loop.
+        connection = self.request
+        if isinstance(connection, ssl.SSLSocket):
+            try:
+                connection.settimeout(HANDSHAKE_SECONDS)
+                connection.do_handshake()
+            except (OSError, ssl.SSLError):
+                self._handshake_failed = True
+                self.close_connection = True
         super().setup()
         self.server.track(self.connection)
         # Headers and body go out in separate writes: without this, Nagle's algorithm and the
         # client's delayed ACK add ~40 ms to every response.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle(self) -> None:
+        if not self._handshake_failed:
+            super().handle()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals, in ARM's JSON error envelope (never an HTML page)."""
+        error = _PROTOCOL_CODES.get(code, "BadRequest")
+        text = message or self.responses.get(code, ("Bad request",))[0]
+        body = json.dumps({"error": {"code": error, "message": f"{text}."}}).encode()
+        self.close_connection = True
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.1"  # an unparsed request still gets a status line
+        with contextlib.suppress(OSError):
+            self.send_response(code, message)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
     def run_wsgi(self) -> None:
         environ = self.make_environ()
@@ -65,7 +112,8 @@ class _Handler(WSGIRequestHandler):
 
     def finish(self) -> None:
         self.server.untrack(self.connection)
-        super().finish()
+        with contextlib.suppress(OSError):
+            super().finish()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -77,7 +125,12 @@ class _Server(ThreadedWSGIServer):
     block_on_close = False
 
     def __init__(self, port: int, app: Any, context: ssl.SSLContext) -> None:
-        super().__init__(HOST, port, app, handler=_Handler, ssl_context=context)
+        super().__init__(HOST, port, app, handler=_Handler)
+        # Wrapped here without handshaking on accept: each connection's thread handshakes.
+        self.socket = context.wrap_socket(
+            self.socket, server_side=True, do_handshake_on_connect=False
+        )
+        self.ssl_context = context
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
 

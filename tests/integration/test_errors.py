@@ -82,7 +82,9 @@ def test_caller_without_permission(az: Azure, rg: str, emu: Emulator) -> None:
     with pytest.raises(AuthorizationError) as refused:
         weak.create_identity("mine", resource_group=rg)
     assert refused.value.status == 403 and refused.value.code == "AuthorizationFailed"
-    assert "Owner or User Access Administrator" in str(refused.value)
+    # refused up front by the permission check (issue 8 item 6): action, scope and a role
+    assert "Microsoft.ManagedIdentity/userAssignedIdentities/write" in str(refused.value)
+    assert "'Contributor'" in str(refused.value) and f"resourceGroups/{rg}" in str(refused.value)
     token = emu.credential(reader).get_token("https://management.azure.com/.default").token
     assert token not in str(refused.value) and token not in repr(refused.value)
 

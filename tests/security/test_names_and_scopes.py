@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from aks_identity import NotFoundError, Principal, ValidationError
+from aks_identity import AuthorizationError, NotFoundError, Principal, ValidationError
 
 from .conftest import OTHER_SUBSCRIPTION, RG, World
 
@@ -98,21 +98,23 @@ def test_broad_scopes_need_consent(
 
 
 def test_broad_scope_is_sent_to_arm_as_given(world: World) -> None:
-    """The tenant root and a management group reach ARM at their own URL (the emulator answers
-    ARM's 403 for a subscription Owner there), never a subscription's."""
+    """The tenant root and a management group are read at their own URL, never a
+    subscription's; a subscription Owner lacks roleAssignments/write there, so the grant is
+    refused up front (issue 8 item 6) naming the scope, and nothing is written."""
     first = len(world.emu.requests)
     for scope in ("/", "/providers/Microsoft.Management/managementGroups/mg1"):
-        with pytest.raises(Exception) as info:
+        with pytest.raises(AuthorizationError) as info:
             world.identity.grant("Reader", scope=scope, allow_broad_scope=True)
-        assert getattr(info.value, "code", None) == "AuthorizationFailed"
-    paths = [
-        r.path.rsplit("/", 1)[0] for r in list(world.emu.requests)[first:] if r.method == "PUT"
-    ]
-    assert paths == [
-        "/providers/Microsoft.Authorization/roleAssignments",
-        "/providers/Microsoft.Management/managementGroups/mg1/providers/Microsoft.Authorization"
-        "/roleAssignments",
-    ]
+        assert info.value.code == "AuthorizationFailed"
+        assert f"Microsoft.Authorization/roleAssignments/write on {scope}" in str(info.value)
+    sent = list(world.emu.requests)[first:]
+    assert sent and all(r.path.startswith("/providers/") for r in sent)
+    assert {r.method for r in sent} == {"GET"}
+    assert any(
+        r.path == "/providers/Microsoft.Management/managementGroups/mg1/providers/"
+        "Microsoft.Authorization/permissions"
+        for r in sent
+    )
 
 
 @pytest.mark.parametrize(
@@ -229,3 +231,24 @@ def test_sibling_clients_are_cached_and_share_settings(world: World) -> None:
     assert sibling.subscription_id == other
     assert (sibling.base_url, sibling.retry) == (world.az.base_url, world.az.retry)
     assert sibling._settings[0] is world.az._settings[0]  # the same credential object
+
+
+def test_broad_scope_with_consent_and_permission_is_written_there(world: World) -> None:
+    """With allow_broad_scope=True and the right to write there, the assignment is PUT at the
+    tenant root's and the management group's own URLs, never under a subscription."""
+    for scope in ("/", "/providers/Microsoft.Management/managementGroups/mg1"):
+        world.emu.grant(world.emu.caller_id, "User Access Administrator", scope, in_force=True)
+    first = len(world.emu.requests)
+    root = world.identity.grant("Reader", scope="/", allow_broad_scope=True)
+    group = world.identity.grant(
+        "Network Contributor",
+        scope="/providers/Microsoft.Management/managementGroups/mg1",
+        allow_broad_scope=True,
+    )
+    puts = [r.path for r in list(world.emu.requests)[first:] if r.method == "PUT"]
+    assert puts == [
+        f"/providers/Microsoft.Authorization/roleAssignments/{root.name}",
+        "/providers/Microsoft.Management/managementGroups/mg1/providers/"
+        f"Microsoft.Authorization/roleAssignments/{group.name}",
+    ]
+    assert str(root.scope) == "/"
