@@ -3,6 +3,8 @@
 Start with :class:`Azure` (or ``aks_identity.emulator.Emulator().azure()`` offline).
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
 from aks_identity._catalog import AKS_IDENTITIES, CatalogEntry, DefaultPermission, IdentityCategory
 from aks_identity._client import Azure
 from aks_identity._errors import (
@@ -12,6 +14,7 @@ from aks_identity._errors import (
     ConflictError,
     NotFoundError,
     PropagationTimeout,
+    RealAzureBlocked,
     TransientError,
     ValidationError,
 )
@@ -28,6 +31,7 @@ from aks_identity._objects import (
     AddonProfile,
     AgentPool,
     Cluster,
+    IdentityInventory,
     IdentityUse,
     KubeletIdentity,
     ManagedIdentity,
@@ -47,6 +51,19 @@ from aks_identity._warnings import (
     TokenRefreshWarning,
 )
 
+if _TYPE_CHECKING:
+    __version__: str
+    """The installed version of aks-identity (read from its metadata on first access)."""
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        from aks_identity._version import version
+
+        return version()
+    raise AttributeError(f"module 'aks_identity' has no attribute {name!r}")
+
+
 __all__ = [
     "AKS_IDENTITIES",
     "BUILTIN_ROLES",
@@ -64,6 +81,7 @@ __all__ = [
     "DefaultPermission",
     "DowntimeWarning",
     "IdentityCategory",
+    "IdentityInventory",
     "IdentityType",
     "IdentityUse",
     "KubeletIdentity",
@@ -77,6 +95,7 @@ __all__ = [
     "PrincipalType",
     "PropagationTimeout",
     "PropagationWarning",
+    "RealAzureBlocked",
     "RegistryReattachWarning",
     "ResourceGroup",
     "ResourceId",

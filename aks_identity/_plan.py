@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from aks_identity._doing import doing
 from aks_identity._errors import AksIdentityError
 from aks_identity._ids import ResourceId
 from aks_identity._warnings import AksIdentityWarning, emit
@@ -167,12 +168,14 @@ def execute(plan: Plan) -> list[Any]:
     """Run every step of ``plan`` in order; returns each step's result.
 
     An error names the steps already written and those not run, so that no partial write
-    goes unreported (re-running the operation converges).
+    goes unreported (re-running the operation converges). While a step runs, its
+    description is what the HTTP layer logs as the reason of each write it sends.
     """
     results: list[Any] = []
     for index, step in enumerate(plan.steps):
         try:
-            results.append(step._run() if step._run is not None else None)
+            with doing(f"{plan.operation}: {step}"):
+                results.append(step._run() if step._run is not None else None)
         except AksIdentityError as error:
             done = tuple(str(s) for s in plan.steps[:index] if s.writes)
             error.record_progress(done, tuple(str(s) for s in plan.steps[index:]))

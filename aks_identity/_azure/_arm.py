@@ -1,5 +1,8 @@
 """The thin adapter over the azure-mgmt clients: one method per ARM call, domain values out.
 
+Each SDK client (and its models) is imported and built on first use; every client shares
+the :class:`~aks_identity._azure._pipeline.Connection`'s one transport.
+
 Every method maps SDK errors to the domain hierarchy (:func:`mapped`); long-running
 operations are awaited through the SDK pollers (whose sleeps go through the RetryPolicy).
 No domain logic here: no retries beyond azure-core's pipeline, no rules, no plans.
@@ -10,22 +13,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from azure.core.exceptions import ResourceNotFoundError
-from azure.core.rest import HttpRequest
-from azure.mgmt.authorization import AuthorizationManagementClient
-from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
-from azure.mgmt.containerservice import ContainerServiceClient
-from azure.mgmt.msi import ManagedServiceIdentityClient
-from azure.mgmt.msi.v2024_11_30.models import Identity
-from azure.mgmt.resource.resources import ResourceManagementClient
-
 from aks_identity._azure import _convert
 from aks_identity._azure._errors import mapped
-from aks_identity._azure._pipeline import Endpoints, sdk_options
+from aks_identity._azure._pipeline import Connection
 from aks_identity._ids import ResourceId
 from aks_identity._model import PrincipalType
 from aks_identity._objects import Cluster, ManagedIdentity, ResourceGroup, RoleAssignment
-from aks_identity._retry import RetryPolicy
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -51,34 +44,35 @@ class Arm:
         owner: Azure,
         credential: TokenCredential,
         subscription_id: str,
-        endpoints: Endpoints,
-        *,
-        connection_verify: str | bool | None,
-        policy: RetryPolicy,
+        connection: Connection,
     ) -> None:
         self._owner = owner
         self._credential = credential
         self.subscription_id = subscription_id
-        self._endpoints = endpoints
-        self._verify = connection_verify
-        self._policy = policy
+        self.connection = connection
         self._no_upgrade_profiles = False
 
     def _options(self) -> dict[str, Any]:
-        return sdk_options(self._endpoints, connection_verify=self._verify, policy=self._policy)
+        return self.connection.client_options()
 
     @cached_property
     def _resources(self) -> Any:
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
         return ResourceManagementClient(self._credential, self.subscription_id, **self._options())
 
     @cached_property
     def _msi(self) -> Any:
+        from azure.mgmt.msi import ManagedServiceIdentityClient
+
         return ManagedServiceIdentityClient(
             self._credential, self.subscription_id, **self._options()
         )
 
     @cached_property
     def _authorization(self) -> Any:
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
         return AuthorizationManagementClient(
             self._credential,
             self.subscription_id,
@@ -88,19 +82,24 @@ class Arm:
 
     @cached_property
     def _aks(self) -> Any:
+        from azure.mgmt.containerservice import ContainerServiceClient
+
         return ContainerServiceClient(self._credential, self.subscription_id, **self._options())
 
     def close(self) -> None:
-        """Close the SDK clients that were opened."""
+        """Close the SDK clients that were opened, then the shared transport once."""
         for name in ("_resources", "_msi", "_authorization", "_aks"):
             client = self.__dict__.pop(name, None)
             if client is not None:
                 client.close()
+        self.connection.close()
 
     # -- subscription ---------------------------------------------------------------------
 
     def subscription_tenant(self) -> str | None:
         """The tenant the subscription belongs to."""
+        from azure.core.rest import HttpRequest
+
         request = HttpRequest(
             "GET", f"/subscriptions/{self.subscription_id}?api-version={_SUBSCRIPTION_API}"
         )
@@ -156,6 +155,8 @@ class Arm:
         self, rid: ResourceId, location: str, tags: dict[str, str] | None
     ) -> ManagedIdentity:
         """PUT a user-assigned identity (idempotent: an existing one keeps its principal)."""
+        from azure.mgmt.msi.v2024_11_30.models import Identity
+
         body = Identity(location=location, tags=tags or None)
         with mapped(f"creating identity {rid.name!r}", rid):
             model = self._msi.user_assigned_identities.create_or_update(
@@ -206,6 +207,8 @@ class Arm:
         principal_type: PrincipalType | None,
     ) -> RoleAssignment:
         """PUT a role assignment (principalType sent whenever known)."""
+        from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
+
         body = RoleAssignmentCreateParameters(
             role_definition_id=role_definition_id,
             principal_id=principal_id,
@@ -235,8 +238,10 @@ class Arm:
         return dict(model.as_dict())
 
     def get_cluster(self, rid: ResourceId) -> Cluster:
-        """GET a cluster."""
-        return _convert.cluster(self._owner, self.get_cluster_body(rid))
+        """GET a cluster (converted from the model's JSON, no ``as_dict()`` copy)."""
+        with mapped(f"reading cluster {rid.name!r}", rid):
+            model = self._aks.managed_clusters.get(rid.resource_group, rid.name)
+        return _convert.cluster(self._owner, model)
 
     def list_clusters(self, resource_group: str | None) -> list[Cluster]:
         """Clusters of a group, or of the subscription (every page)."""
@@ -266,6 +271,8 @@ class Arm:
         """The newest node image AKS offers a pool, or None when AKS does not say."""
         if self._no_upgrade_profiles:
             return None
+        from azure.core.exceptions import ResourceNotFoundError
+
         with mapped(f"reading the upgrade profile of pool {pool!r}", rid):
             try:
                 profile = self._aks.agent_pools.get_upgrade_profile(

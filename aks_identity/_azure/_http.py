@@ -1,0 +1,118 @@
+"""The HTTP layer under every SDK client: one shared transport, pipeline retry, User-Agent,
+and the log of every write and of every long wait (INFO on the ``aks_identity`` logger).
+
+Imported on first use only (it imports azure-core and requests). Every sleep of the pipeline
+(retry backoff, ``Retry-After``, LRO polling interval) goes through the transport's ``sleep``,
+which calls the library's :class:`~aks_identity.RetryPolicy` ``sleep``: on the emulator's
+virtual clock nothing waits in real time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import RetryMode
+from azure.core.pipeline.policies import RetryPolicy as PipelineRetryPolicy
+from azure.core.pipeline.transport import RequestsTransport
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from aks_identity import _doing
+from aks_identity._version import version
+
+__all__ = ["WRITE_METHODS", "log_write", "pipeline_retry", "shared_transport", "user_agent"]
+
+_log = logging.getLogger("aks_identity")
+
+WRITE_METHODS = frozenset({"PUT", "DELETE", "POST", "PATCH"})
+PROGRESS_EVERY = 60.0
+"""Seconds of (virtual) waiting between two progress lines of one wait."""
+
+
+class _Wait(threading.local):
+    """The current wait of this thread: what it waits for, how long so far."""
+
+    what: str = "Azure"
+    waited: float = 0.0
+    logged: float = 0.0
+
+    def start(self, what: str) -> None:
+        self.what, self.waited, self.logged = what, 0.0, 0.0
+
+    def add(self, seconds: float) -> None:
+        self.waited += seconds
+        if self.waited - self.logged >= PROGRESS_EVERY:
+            self.logged = self.waited
+            _log.info("still waiting for %s: %.0f s so far", self.what, self.waited)
+
+
+_wait = _Wait()
+
+
+def log_write(request: PipelineRequest[Any]) -> None:
+    """azure-core ``raw_request_hook``: log each write with the plan step that makes it."""
+    http = request.http_request
+    if http.method not in WRITE_METHODS:
+        return
+    path = urlsplit(http.url).path
+    why = _doing.current()
+    _log.info("%s %s (%s)", http.method, path, why or "no plan step")
+    _wait.start(why or f"{http.method} {path}")
+
+
+class _Transport(RequestsTransport):  # type: ignore[misc]
+    """requests transport whose sleeps (retry backoff, LRO polling) use the RetryPolicy's."""
+
+    def __init__(self, sleep: Callable[[float], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._sleep = sleep
+
+    def sleep(self, duration: float) -> None:
+        self._sleep(duration)
+        _wait.add(duration)
+
+    def close_session(self) -> None:
+        """Close the shared session (the clients' own ``close`` leaves it open)."""
+        session = self.session
+        if session is not None:
+            session.close()
+
+
+def shared_transport(
+    sleep: Callable[[float], None], *, connection_verify: str | bool | None
+) -> _Transport:
+    """One transport, one ``requests`` session and connection pool, for every client."""
+    session = requests.Session()
+    # as azure-core does for its own sessions: the pipeline retries, urllib3 must not
+    adapter = HTTPAdapter(max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, adapter)
+    kwargs: dict[str, Any] = {"session": session, "session_owner": False}
+    if connection_verify is not None:
+        kwargs["connection_verify"] = connection_verify
+    return _Transport(sleep, **kwargs)
+
+
+def user_agent(prefix: str | None) -> str:
+    """``[prefix ]aks-identity/<version>``: azure-core puts its own after it."""
+    ours = f"aks-identity/{version()}"
+    return f"{prefix} {ours}" if prefix else ours
+
+
+def pipeline_retry() -> PipelineRetryPolicy:  # type: ignore[type-arg]
+    """azure-core's retry policy, explicit: 429/5xx/connection faults, Retry-After honoured."""
+    return PipelineRetryPolicy(
+        retry_total=6,
+        retry_connect=3,
+        retry_read=3,
+        retry_status=6,
+        retry_backoff_factor=1.0,
+        retry_backoff_max=60,
+        retry_mode=RetryMode.Exponential,
+    )
