@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
-from azure.mgmt.core.tools import resource_id
 
 from aks_identity._errors import ValidationError
 
@@ -186,6 +186,8 @@ class ResourceId:
                     kwargs[f"child_namespace_{level}"] = namespace
                 kwargs[f"child_type_{level}"] = kind
                 kwargs[f"child_name_{level}"] = name
+        from azure.mgmt.core.tools import resource_id  # on first use: it imports azure-core
+
         text = resource_id(**kwargs)
         object.__setattr__(self, "_text", text)
         object.__setattr__(self, "_key", text.lower())
@@ -199,6 +201,8 @@ class ResourceId:
             raise ValidationError(
                 f"expected a resource ID string, got {type(value).__name__}", rule="resource_id"
             )
+        if cls is ResourceId:
+            return _parsed(value)  # immutable values: the same text parses once
         subscription, group, blocks = _parse(value)
         return cls(subscription, group, blocks=blocks)
 
@@ -359,3 +363,10 @@ class ResourceId:
 
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeio" else "a"
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(value: str) -> ResourceId:
+    """:meth:`ResourceId.parse` of a string, remembered (errors are not cached)."""
+    subscription, group, blocks = _parse(value)
+    return ResourceId(subscription, group, blocks=blocks)

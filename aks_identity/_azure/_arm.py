@@ -32,6 +32,11 @@ _SUBSCRIPTION_API = "2022-12-01"
 _AUTHORIZATION_API = "2022-04-01"
 
 
+def _raw_json(pipeline_response: Any, deserialized: Any, headers: Any) -> JSON:
+    """SDK ``cls`` hook: the response's JSON as sent (parsed once, cached by azure-core)."""
+    return dict(pipeline_response.http_response.json())
+
+
 def _scope(value: ResourceId | str) -> str:
     return str(value).lstrip("/")
 
@@ -238,10 +243,10 @@ class Arm:
         return dict(model.as_dict())
 
     def get_cluster(self, rid: ResourceId) -> Cluster:
-        """GET a cluster (converted from the model's JSON, no ``as_dict()`` copy)."""
+        """GET a cluster, converted from the response's JSON (no ``as_dict()`` copy)."""
         with mapped(f"reading cluster {rid.name!r}", rid):
-            model = self._aks.managed_clusters.get(rid.resource_group, rid.name)
-        return _convert.cluster(self._owner, model)
+            body = self._aks.managed_clusters.get(rid.resource_group, rid.name, cls=_raw_json)
+        return _convert.cluster(self._owner, body)
 
     def list_clusters(self, resource_group: str | None) -> list[Cluster]:
         """Clusters of a group, or of the subscription (every page)."""

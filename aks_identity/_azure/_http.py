@@ -15,13 +15,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import RetryMode
 from azure.core.pipeline.policies import RetryPolicy as PipelineRetryPolicy
 from azure.core.pipeline.transport import RequestsTransport
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from aks_identity import _doing
 from aks_identity._version import version
@@ -77,23 +74,21 @@ class _Transport(RequestsTransport):  # type: ignore[misc]
         self._sleep(duration)
         _wait.add(duration)
 
+    def close(self) -> None:
+        """Nothing: every client shares this transport, and closing one client must not
+        close the others' session; :meth:`close_session` closes it, once."""
+
     def close_session(self) -> None:
-        """Close the shared session (the clients' own ``close`` leaves it open)."""
-        session = self.session
-        if session is not None:
-            session.close()
+        """Close the shared session (and its connection pool)."""
+        super().close()
 
 
 def shared_transport(
     sleep: Callable[[float], None], *, connection_verify: str | bool | None
 ) -> _Transport:
-    """One transport, one ``requests`` session and connection pool, for every client."""
-    session = requests.Session()
-    # as azure-core does for its own sessions: the pipeline retries, urllib3 must not
-    adapter = HTTPAdapter(max_retries=Retry(total=False, redirect=False, raise_on_status=False))
-    for scheme in ("http://", "https://"):
-        session.mount(scheme, adapter)
-    kwargs: dict[str, Any] = {"session": session, "session_owner": False}
+    """One transport for every client: one ``requests`` session and connection pool, made
+    by azure-core as for any of its transports when the first request is sent."""
+    kwargs: dict[str, Any] = {}
     if connection_verify is not None:
         kwargs["connection_verify"] = connection_verify
     return _Transport(sleep, **kwargs)
