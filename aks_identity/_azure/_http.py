@@ -10,7 +10,6 @@ virtual clock nothing waits in real time.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +22,14 @@ from azure.core.pipeline.transport import RequestsTransport
 from aks_identity import _doing
 from aks_identity._version import version
 
-__all__ = ["WRITE_METHODS", "log_write", "pipeline_retry", "shared_transport", "user_agent"]
+__all__ = [
+    "WRITE_METHODS",
+    "Wait",
+    "pipeline_retry",
+    "shared_transport",
+    "user_agent",
+    "write_logger",
+]
 
 _log = logging.getLogger("aks_identity")
 
@@ -32,47 +38,59 @@ PROGRESS_EVERY = 60.0
 """Seconds of (virtual) waiting between two progress lines of one wait."""
 
 
-class _Wait(threading.local):
-    """The current wait of this thread: what it waits for, how long so far."""
+class Wait:
+    """The latest wait of one connection: what it waits for, since when (policy clock).
 
-    what: str = "Azure"
-    waited: float = 0.0
-    logged: float = 0.0
+    One per connection, not per thread: azure-core polls a long-running operation from a
+    thread of its own, after the write was sent from the caller's."""
 
-    def start(self, what: str) -> None:
-        self.what, self.waited, self.logged = what, 0.0, 0.0
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.what = "Azure"
+        self.since: float | None = None
+        self.logged = 0.0
 
-    def add(self, seconds: float) -> None:
-        self.waited += seconds
-        if self.waited - self.logged >= PROGRESS_EVERY:
-            self.logged = self.waited
-            _log.info("still waiting for %s: %.0f s so far", self.what, self.waited)
+    def start(self, what: str, now: float) -> None:
+        self.what, self.since, self.logged = what, now, 0.0
+
+    def tick(self, now: float) -> None:
+        if self.since is None:
+            self.since = now
+        waited = now - self.since
+        if waited - self.logged >= PROGRESS_EVERY:
+            self.logged = waited
+            _log.info("still waiting for %s: %.0f s so far", self.what, waited)
 
 
-_wait = _Wait()
+def write_logger(wait: Wait) -> Callable[[PipelineRequest[Any]], None]:
+    """An azure-core ``raw_request_hook`` that logs each write with the plan step making it
+    (and starts timing the ``wait`` that may follow)."""
 
+    def log_write(request: PipelineRequest[Any]) -> None:
+        http = request.http_request
+        if http.method not in WRITE_METHODS:
+            return
+        path = urlsplit(http.url).path
+        why = _doing.current()
+        _log.info("%s %s (%s)", http.method, path, why or "no plan step")
+        wait.start(why or f"{http.method} {path}", wait.clock())
 
-def log_write(request: PipelineRequest[Any]) -> None:
-    """azure-core ``raw_request_hook``: log each write with the plan step that makes it."""
-    http = request.http_request
-    if http.method not in WRITE_METHODS:
-        return
-    path = urlsplit(http.url).path
-    why = _doing.current()
-    _log.info("%s %s (%s)", http.method, path, why or "no plan step")
-    _wait.start(why or f"{http.method} {path}")
+    return log_write
 
 
 class _Transport(RequestsTransport):  # type: ignore[misc]
     """requests transport whose sleeps (retry backoff, LRO polling) use the RetryPolicy's."""
 
-    def __init__(self, sleep: Callable[[float], None], **kwargs: Any) -> None:
+    def __init__(self, sleep: Callable[[float], None], wait: Wait, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._sleep = sleep
+        self._wait = wait
 
     def sleep(self, duration: float) -> None:
+        """Every pipeline wait (polling interval, retry backoff): the policy's sleep, and a
+        progress line at least once a minute of waiting."""
         self._sleep(duration)
-        _wait.add(duration)
+        self._wait.tick(self._wait.clock())
 
     def close(self) -> None:
         """Nothing: every client shares this transport, and closing one client must not
@@ -84,14 +102,17 @@ class _Transport(RequestsTransport):  # type: ignore[misc]
 
 
 def shared_transport(
-    sleep: Callable[[float], None], *, connection_verify: str | bool | None
+    sleep: Callable[[float], None],
+    wait: Wait,
+    *,
+    connection_verify: str | bool | None,
 ) -> _Transport:
     """One transport for every client: one ``requests`` session and connection pool, made
     by azure-core as for any of its transports when the first request is sent."""
     kwargs: dict[str, Any] = {}
     if connection_verify is not None:
         kwargs["connection_verify"] = connection_verify
-    return _Transport(sleep, **kwargs)
+    return _Transport(sleep, wait, **kwargs)
 
 
 def user_agent(prefix: str | None) -> str:

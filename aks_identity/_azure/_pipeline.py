@@ -42,7 +42,8 @@ class SdkOptions(TypedDict, total=False):
     logging_enable: bool
     """Log every request and response at DEBUG on the ``azure`` loggers (headers redacted)."""
     transport: HttpTransport[Any, Any]
-    """Your own azure-core transport, shared by every client (you close it)."""
+    """Your own azure-core transport, shared by every client; closing the ``Azure`` closes
+    it, as closing an SDK client does."""
     user_agent: str
     """Put in front of ``aks-identity/<version>`` and the SDK's own User-Agent."""
     proxies: dict[str, str]
@@ -107,8 +108,7 @@ def check_sdk_options(options: dict[str, Any]) -> SdkOptions:
             raise ValidationError(f"{name} must be > 0 seconds, got {checked}", rule="sdk-options")
         if name == "user_agent" and not _TOKEN.match(checked):
             raise ValidationError(
-                "user_agent must be printable ASCII words such as 'myapp/1.2', "
-                f"got {checked!r}",
+                f"user_agent must be printable ASCII words such as 'myapp/1.2', got {checked!r}",
                 rule="sdk-options",
             )
         if name in ("proxies", "headers"):
@@ -160,8 +160,8 @@ class Connection:
     """What every SDK client of one ``Azure`` shares: endpoints, options, one transport.
 
     The transport (and its ``requests`` session) is made when the first client is built,
-    and closed once by :meth:`close`; a transport passed in ``sdk_options`` is the caller's
-    and is left open.
+    and closed once by :meth:`close`; a transport passed in ``sdk_options`` is used instead
+    (and closed by the SDK clients' own ``close``, as azure-core does).
     """
 
     def __init__(
@@ -177,15 +177,18 @@ class Connection:
         self._policy = policy
         self._options = sdk_options
         self._transport: Any = None
+        self._hook: Any = None
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments for any azure-mgmt client (the same transport every time)."""
         from aks_identity._azure import _http
 
         if self._transport is None:
+            wait = _http.Wait(self._policy.clock)
             self._transport = self._options.get("transport") or _http.shared_transport(
-                self._policy.sleep, connection_verify=self._verify
+                self._policy.sleep, wait, connection_verify=self._verify
             )
+            self._hook = _http.write_logger(wait)
         extra = {k: v for k, v in self._options.items() if k not in ("transport", "user_agent")}
         return {
             **extra,
@@ -194,7 +197,7 @@ class Connection:
             "retry_policy": _http.pipeline_retry(),
             "transport": self._transport,
             "user_agent": _http.user_agent(self._options.get("user_agent")),
-            "raw_request_hook": _http.log_write,
+            "raw_request_hook": self._hook,
         }
 
     @property
@@ -203,7 +206,7 @@ class Connection:
         return self._transport
 
     def close(self) -> None:
-        """Close the shared session (not a transport the caller passed)."""
+        """Close the shared session (a transport the caller passed: its clients closed it)."""
         transport, self._transport = self._transport, None
         if transport is not None and "transport" not in self._options:
             transport.close_session()

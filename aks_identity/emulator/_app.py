@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from ._actions import required_action
 from ._errors import ArmError
 from ._faults import Fault
-from ._log import RequestRecord
+from ._log import RequestRecord, recorded_headers
 from ._routes import Context, Reply, match
 from ._state import State
 
@@ -175,6 +175,7 @@ class App:
                 caller=caller,
                 fault=fault.label if fault is not None else None,
                 error_code=error_code,
+                headers=recorded_headers(request.headers.items()),
             )
         )
 
