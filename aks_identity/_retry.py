@@ -112,6 +112,7 @@ class _Progress:
 
             self._bar = tqdm(
                 total=self._total,
+                initial=min(round(elapsed), self._total),
                 desc=f"waiting for {self._awaited}",
                 unit="s",
                 disable=None if self._policy.progress is None else False,

@@ -31,7 +31,7 @@ class _Bar:
 
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
-        self.n = 0
+        self.n = kwargs.get("initial", 0)
         self.closed = False
         _Bar.made.append(self)
 
