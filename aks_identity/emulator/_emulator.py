@@ -37,6 +37,9 @@ class Emulator(AksEmulatorMixin):
     The default caller is Owner of the subscription.
     """
 
+    state: State
+    """The emulated state behind the HTTP layer (resources, principals, assignments)."""
+
     def __init__(
         self,
         clock: Literal["virtual", "real"] = "virtual",
