@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -105,21 +106,28 @@ class _Progress:
         if elapsed - self._logged >= PROGRESS_EVERY:
             self._logged = elapsed
             _log.info("still waiting for %s: %.0f s of %d s", self._awaited, elapsed, self._total)
-        if self._policy.progress is False:
-            return
         if self._bar is None:
-            from tqdm.auto import tqdm
+            if not self._shown():
+                return
+            from tqdm.auto import tqdm  # imported only when a bar is shown
 
             self._bar = tqdm(
                 total=self._total,
                 initial=min(round(elapsed), self._total),
                 desc=f"waiting for {self._awaited}",
                 unit="s",
-                disable=None if self._policy.progress is None else False,
+                disable=False,
                 leave=False,
                 bar_format="{desc}: {n_fmt}/{total_fmt} s{postfix}",
             )
         self._bar.update(max(0, min(round(elapsed), self._total) - self._bar.n))
+
+    def _shown(self) -> bool:
+        """``progress``: True always, False never, None in a notebook or a terminal."""
+        if self._policy.progress is not None:
+            return self._policy.progress
+        stderr = sys.stderr
+        return "ipykernel" in sys.modules or bool(getattr(stderr, "isatty", lambda: False)())
 
     def close(self) -> None:
         if self._bar is not None:

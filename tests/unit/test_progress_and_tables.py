@@ -110,3 +110,16 @@ def test_plan_grants_table_fits_a_notebook_cell() -> None:
     cells = re.findall(r"<t[dh] style=\"([^\"]+)\"", html)
     assert cells and all("overflow-wrap:anywhere" in style for style in cells)
     assert html.count("max-width:100%") == html.count("<table")
+
+
+def test_auto_progress_shows_no_bar_when_not_interactive(
+    bars: list[_Bar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    clock = _Clock()
+    policy = RetryPolicy(clock=clock.now, sleep=clock.sleep, progress=None, seed=1)
+    retry_transient(_failing(2), policy=policy, awaited="x",
+                    reason=lambda e: "not yet" if isinstance(e, _NotYet) else None)
+    assert bars == []   # pytest's captured stderr is no terminal
