@@ -5,6 +5,7 @@ Start with :class:`Azure` (or ``aks_identity.emulator.Emulator().azure()`` offli
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
+from aks_identity._azure._pipeline import SdkOptions
 from aks_identity._catalog import AKS_IDENTITIES, CatalogEntry, DefaultPermission, IdentityCategory
 from aks_identity._client import Azure
 from aks_identity._errors import (
@@ -103,6 +104,7 @@ __all__ = [
     "RetryPolicy",
     "Role",
     "RoleAssignment",
+    "SdkOptions",
     "ServicePrincipal",
     "ServicePrincipalKubeletWarning",
     "Step",

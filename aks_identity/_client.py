@@ -39,7 +39,7 @@ class Azure:
     ``base_url`` and ``connection_verify`` point the SDK elsewhere (the emulator: use
     ``emu.azure()``). ``retry`` drives every domain wait (propagation, replication, operations
     in progress) and the pipeline's sleeps. Other keyword arguments are azure-core options
-    passed to every SDK client (:class:`~aks_identity._azure.SdkOptions`: ``logging_enable``,
+    passed to every SDK client (:class:`~aks_identity.SdkOptions`: ``logging_enable``,
     ``transport``, ``user_agent``, ``proxies``, ``connection_timeout``, ``read_timeout``,
     ``headers``). Every client shares one HTTP transport (one connection pool), and every
     request carries the User-Agent ``aks-identity/<version>`` before the SDK's.

@@ -14,7 +14,8 @@ EXPECTED = {
     "Principal", "PrincipalType", "PropagationTimeout", "PropagationWarning",
     "RealAzureBlocked", "RegistryReattachWarning", "ResourceGroup", "ResourceId", "ResourceKind",
     "RetryPolicy",
-    "Role", "RoleAssignment", "ServicePrincipal", "ServicePrincipalKubeletWarning", "Step",
+    "Role", "RoleAssignment", "SdkOptions", "ServicePrincipal", "ServicePrincipalKubeletWarning",
+    "Step",
     "TokenRefreshWarning", "TransientError", "ValidationError", "get_role",
 }
 
