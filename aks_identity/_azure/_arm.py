@@ -91,6 +91,11 @@ class Arm:
 
         return ContainerServiceClient(self._credential, self.subscription_id, **self._options())
 
+    def _finish(self, poller: Any, doing: str) -> Any:
+        """The long-running operation's result, its wait logged at least once a minute."""
+        with self.connection.waiting(doing):
+            return poller.result()
+
     def close(self) -> None:
         """Close the SDK clients that were opened, then the shared transport once."""
         for name in ("_resources", "_msi", "_authorization", "_aks"):
@@ -142,7 +147,7 @@ class Arm:
     def delete_resource_group(self, name: str) -> None:
         """DELETE a resource group and wait for it to go."""
         with mapped(f"deleting resource group {name!r}", self._group_id(name)):
-            self._resources.resource_groups.begin_delete(name).result()
+            self._finish(self._resources.resource_groups.begin_delete(name), f"deleting {name!r}")
 
     def _group_id(self, name: str) -> str:
         return f"/subscriptions/{self.subscription_id}/resourceGroups/{name}"
@@ -150,9 +155,10 @@ class Arm:
     def put_resource(self, rid: ResourceId, body: JSON, api_version: str) -> None:
         """PUT any resource by ID (the demo's networks, vaults and registries)."""
         with mapped(f"creating {rid.name!r}", rid):
-            self._resources.resources.begin_create_or_update_by_id(
+            poller = self._resources.resources.begin_create_or_update_by_id(
                 str(rid), body, api_version=api_version
-            ).result()
+            )
+            self._finish(poller, f"creating {rid.name!r}")
 
     # -- user-assigned identities ---------------------------------------------------------
 
@@ -264,13 +270,14 @@ class Arm:
             poller = self._aks.managed_clusters.begin_create_or_update(
                 rid.resource_group, rid.name, body
             )
-            model = poller.result()
+            model = self._finish(poller, doing)
         return _convert.cluster(self._owner, model)
 
     def delete_cluster(self, rid: ResourceId) -> None:
         """DELETE a cluster and wait for it to go (204 when already gone)."""
         with mapped(f"deleting cluster {rid.name!r}", rid):
-            self._aks.managed_clusters.begin_delete(rid.resource_group, rid.name).result()
+            poller = self._aks.managed_clusters.begin_delete(rid.resource_group, rid.name)
+            self._finish(poller, f"deleting cluster {rid.name!r}")
 
     def latest_node_image(self, rid: ResourceId, pool: str) -> str | None:
         """The newest node image AKS offers a pool, or None when AKS does not say."""
@@ -292,6 +299,7 @@ class Arm:
     def upgrade_node_image(self, rid: ResourceId, pool: str) -> None:
         """POST upgradeNodeImageVersion for a pool and wait for the reimage to end."""
         with mapped(f"upgrading the node image of pool {pool!r}", rid):
-            self._aks.agent_pools.begin_upgrade_node_image_version(
+            poller = self._aks.agent_pools.begin_upgrade_node_image_version(
                 rid.resource_group, rid.name, pool
-            ).result()
+            )
+            self._finish(poller, f"upgrading the node image of pool {pool!r}")

@@ -10,7 +10,8 @@ virtual clock nothing waits in real time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,32 +40,38 @@ PROGRESS_EVERY = 60.0
 
 
 class Wait:
-    """The latest wait of one connection: what it waits for, since when (policy clock).
+    """The long-running operation one connection is waiting for, if any (policy clock).
 
-    One per connection, not per thread: azure-core polls a long-running operation from a
-    thread of its own, after the write was sent from the caller's."""
+    Per connection, not per thread: azure-core polls a long-running operation from a thread
+    of its own, while the caller's thread waits for its result."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
-        self.what = "Azure"
+        self.what = ""
         self.since: float | None = None
         self.logged = 0.0
 
-    def start(self, what: str, now: float) -> None:
-        self.what, self.since, self.logged = what, now, 0.0
+    @contextmanager
+    def waiting(self, what: str) -> Iterator[None]:
+        """Time the block as a wait for ``what`` (the plan step, or the adapter's words)."""
+        self.what, self.since, self.logged = _doing.current() or what, self.clock(), 0.0
+        try:
+            yield
+        finally:
+            self.since = None
 
-    def tick(self, now: float) -> None:
+    def tick(self) -> None:
+        """After each pipeline sleep: a progress line at least once a minute of waiting."""
         if self.since is None:
-            self.since = now
-        waited = now - self.since
+            return
+        waited = self.clock() - self.since
         if waited - self.logged >= PROGRESS_EVERY:
             self.logged = waited
             _log.info("still waiting for %s: %.0f s so far", self.what, waited)
 
 
-def write_logger(wait: Wait) -> Callable[[PipelineRequest[Any]], None]:
-    """An azure-core ``raw_request_hook`` that logs each write with the plan step making it
-    (and starts timing the ``wait`` that may follow)."""
+def write_logger() -> Callable[[PipelineRequest[Any]], None]:
+    """An azure-core ``raw_request_hook`` that logs each write with the plan step making it."""
 
     def log_write(request: PipelineRequest[Any]) -> None:
         http = request.http_request
@@ -73,7 +80,6 @@ def write_logger(wait: Wait) -> Callable[[PipelineRequest[Any]], None]:
         path = urlsplit(http.url).path
         why = _doing.current()
         _log.info("%s %s (%s)", http.method, path, why or "no plan step")
-        wait.start(why or f"{http.method} {path}", wait.clock())
 
     return log_write
 
@@ -90,7 +96,7 @@ class _Transport(RequestsTransport):  # type: ignore[misc]
         """Every pipeline wait (polling interval, retry backoff): the policy's sleep, and a
         progress line at least once a minute of waiting."""
         self._sleep(duration)
-        self._wait.tick(self._wait.clock())
+        self._wait.tick()
 
     def close(self) -> None:
         """Nothing: every client shares this transport, and closing one client must not

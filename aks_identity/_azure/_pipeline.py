@@ -12,6 +12,7 @@ azure-core's pipeline retry policy owns transport faults, 5xx and 429 (honouring
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
@@ -43,7 +44,8 @@ class SdkOptions(TypedDict, total=False):
     """Log every request and response at DEBUG on the ``azure`` loggers (headers redacted)."""
     transport: HttpTransport[Any, Any]
     """Your own azure-core transport, shared by every client; closing the ``Azure`` closes
-    it, as closing an SDK client does."""
+    it, as closing an SDK client does. Its sleeps are its own (real time, no progress lines
+    for long-running operations)."""
     user_agent: str
     """Put in front of ``aks-identity/<version>`` and the SDK's own User-Agent."""
     proxies: dict[str, str]
@@ -178,17 +180,18 @@ class Connection:
         self._options = sdk_options
         self._transport: Any = None
         self._hook: Any = None
+        self._wait: Any = None
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments for any azure-mgmt client (the same transport every time)."""
         from aks_identity._azure import _http
 
         if self._transport is None:
-            wait = _http.Wait(self._policy.clock)
+            self._wait = _http.Wait(self._policy.clock)
             self._transport = self._options.get("transport") or _http.shared_transport(
-                self._policy.sleep, wait, connection_verify=self._verify
+                self._policy.sleep, self._wait, connection_verify=self._verify
             )
-            self._hook = _http.write_logger(wait)
+            self._hook = _http.write_logger()
         extra = {k: v for k, v in self._options.items() if k not in ("transport", "user_agent")}
         return {
             **extra,
@@ -199,6 +202,12 @@ class Connection:
             "user_agent": _http.user_agent(self._options.get("user_agent")),
             "raw_request_hook": self._hook,
         }
+
+    def waiting(self, what: str) -> AbstractContextManager[None]:
+        """Time a long-running operation's wait (progress at INFO at least once a minute)."""
+        if self._wait is None:
+            return nullcontext()
+        return self._wait.waiting(what)  # type: ignore[no-any-return]
 
     @property
     def transport(self) -> Any:
