@@ -1,10 +1,11 @@
 """Every ```python block of docs/**/*.md (and the README) runs, in order, against the emulator.
 
-One namespace per page, with a prelude that provides ``emu`` (an Emulator on the virtual
-clock) and ``az = emu.azure()``. Blocks fenced ```python-azure need real Azure: they are
-compiled (syntax-checked) but not run. Functions a page defines named ``test_*`` are then
-called with the ``arm_emulator`` fixture's value (the page's emulator, reset and active)
-and pytest's ``caplog``, as pytest would. Tracebacks point at the Markdown file and line.
+One namespace per page, and no prelude: every page makes its own emulator. Blocks fenced
+```python-azure need real Azure: they are compiled (syntax-checked) but not run. Functions a
+page defines named ``test_*`` are then called with the ``arm_emulator`` fixture's value (an
+emulator of the runner's, reset and active) and pytest's ``caplog``, as pytest would.
+Emulators and clients a page leaves open are closed at the end. Tracebacks point at the
+Markdown file and line.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from aks_identity import AksIdentityWarning
+from aks_identity import AksIdentityWarning, Azure
 from aks_identity.emulator import Emulator
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -75,9 +76,8 @@ def test_page_examples_run(page: Path, caplog: pytest.LogCaptureFixture) -> None
     runnable = [(line, source) for language, line, source in found if language == EXECUTED]
     if not runnable:
         pytest.skip(f"{page.name} has no ```python blocks")
-    emu = Emulator(clock="virtual").start()
-    az = emu.azure()
-    namespace: dict[str, object] = {"__name__": f"docs.{page.stem}", "emu": emu, "az": az}
+    namespace: dict[str, object] = {"__name__": f"docs.{page.stem}"}
+    emu = Emulator(clock="virtual")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AksIdentityWarning)
@@ -94,5 +94,9 @@ def test_page_examples_run(page: Path, caplog: pytest.LogCaptureFixture) -> None
                     with emu.activate():
                         value(**{p: fixtures[p] for p in params})
     finally:
-        az.close()
-        emu.stop()
+        for value in namespace.values():  # what the page left open
+            if isinstance(value, Azure):
+                value.close()
+        for value in namespace.values():
+            if isinstance(value, Emulator):
+                value.stop()

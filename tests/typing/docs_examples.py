@@ -2,9 +2,9 @@
 
     python tests/typing/docs_examples.py OUTDIR && mypy --strict OUTDIR
 
-Blocks are concatenated in page order (as tests/test_docs.py runs them), after a typed
-prelude declaring the ``emu`` and ``az`` that the tour pages use; ``# line N`` comments
-point back at the Markdown. Pages are found as tests/test_docs.py finds them.
+Blocks are concatenated in page order (as tests/test_docs.py runs them: every page makes its
+own emulator); ``# line N`` comments point back at the Markdown. Pages are found as
+tests/test_docs.py finds them.
 """
 
 from __future__ import annotations
@@ -17,14 +17,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_docs import EXECUTED, PAGES, blocks  # noqa: E402
 
-PRELUDE = '''\
-# generated from {page}: do not edit
-from aks_identity import Azure
-from aks_identity.emulator import Emulator
-
-emu: Emulator = Emulator().start()
-az: Azure = emu.azure()
-'''
+PRELUDE = "# generated from {page}: do not edit\n"
 
 
 def module_name(page: Path) -> str:
