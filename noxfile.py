@@ -10,7 +10,7 @@ import nox
 
 AZURE_CLI = "azure-cli==2.91.0"
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 nox.options.default_venv_backend = "venv"
 
 
@@ -30,9 +30,16 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package."""
+    """mypy --strict and pyright on the package, the docs' examples and a user-style script;
+    pyright --verifytypes on the public API."""
     session.install("-e", ".[dev]")
     session.run("mypy", "--strict", "aks_identity")
+    examples = Path(session.create_tmp()) / "docs_examples"
+    session.run("python", "tests/typing/docs_examples.py", str(examples))
+    users = [str(examples), "tests/typing/user_script.py"]
+    session.run("mypy", "--strict", *users)
+    session.run("pyright", *users)
+    session.run("pyright", "--verifytypes", "aks_identity", "--ignoreexternal")
 
 
 @nox.session
@@ -46,15 +53,26 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: emulator throughput, requests per flow, retry figures."""
     session.install("-e", ".[test]")
-    for script in ("emulator_rps.py", "flow_requests.py", "propagation.py"):
+    for script in (
+        "emulator_rps.py",
+        "flow_requests.py",
+        "propagation.py",
+        "import_cost.py",
+        "read_cost.py",
+    ):
         session.run("python", f"benchmarks/{script}", *session.posargs)
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Run every ```python example of docs/ against the emulator."""
+    """Build the site (mkdocs --strict), run every ```python example and the notebook."""
     session.install("-e", ".[docs]")
-    session.run("python", "-m", "pytest", "tests/test_docs.py", *session.posargs)
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", str(Path(session.create_tmp()) / "site")
+    )
+    session.run(
+        "python", "-m", "pytest", "tests/test_docs.py", "tests/test_notebook.py", *session.posargs
+    )
 
 
 @nox.session

@@ -3,6 +3,9 @@
 Start with :class:`Azure` (or ``aks_identity.emulator.Emulator().azure()`` offline).
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
+from aks_identity._azure._pipeline import SdkOptions
 from aks_identity._catalog import AKS_IDENTITIES, CatalogEntry, DefaultPermission, IdentityCategory
 from aks_identity._client import Azure
 from aks_identity._errors import (
@@ -12,6 +15,7 @@ from aks_identity._errors import (
     ConflictError,
     NotFoundError,
     PropagationTimeout,
+    RealAzureBlocked,
     TransientError,
     ValidationError,
 )
@@ -28,6 +32,7 @@ from aks_identity._objects import (
     AddonProfile,
     AgentPool,
     Cluster,
+    IdentityInventory,
     IdentityUse,
     KubeletIdentity,
     ManagedIdentity,
@@ -50,6 +55,19 @@ from aks_identity._warnings import (
     TokenRefreshWarning,
 )
 
+if _TYPE_CHECKING:
+    __version__: str
+    """The installed version of aks-identity (read from its metadata on first access)."""
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        from aks_identity._version import version
+
+        return version()
+    raise AttributeError(f"module 'aks_identity' has no attribute {name!r}")
+
+
 __all__ = [
     "AKS_IDENTITIES",
     "BUILTIN_ROLES",
@@ -67,6 +85,7 @@ __all__ = [
     "DefaultPermission",
     "DowntimeWarning",
     "IdentityCategory",
+    "IdentityInventory",
     "IdentityType",
     "IdentityUse",
     "KeptAssignmentWarning",
@@ -84,6 +103,7 @@ __all__ = [
     "PrincipalType",
     "PropagationTimeout",
     "PropagationWarning",
+    "RealAzureBlocked",
     "RegistryReattachWarning",
     "ResourceGroup",
     "ResourceId",
@@ -91,6 +111,7 @@ __all__ = [
     "RetryPolicy",
     "Role",
     "RoleAssignment",
+    "SdkOptions",
     "ServicePrincipal",
     "ServicePrincipalKubeletWarning",
     "Step",

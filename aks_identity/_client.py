@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
-from aks_identity._azure import Arm, endpoints
+from aks_identity import _activation
+from aks_identity._azure import Arm, Connection, check_sdk_options, endpoints
 from aks_identity._checks import (
     check_bool,
     check_credential,
@@ -43,6 +44,9 @@ from aks_identity._rules import (
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
+    from typing_extensions import Unpack
+
+    from aks_identity._azure import SdkOptions
 
 __all__ = ["Azure"]
 
@@ -55,7 +59,15 @@ class Azure:
     ``cloud`` is the Azure CLI's cloud name (AzureCloud, AzureUSGovernment, AzureChinaCloud);
     ``base_url`` and ``connection_verify`` point the SDK elsewhere (the emulator: use
     ``emu.azure()``). ``retry`` drives every domain wait (propagation, replication, operations
-    in progress) and the pipeline's sleeps.
+    in progress) and the pipeline's sleeps. Other keyword arguments are azure-core options
+    passed to every SDK client (:class:`~aks_identity.SdkOptions`: ``logging_enable``,
+    ``transport``, ``user_agent``, ``proxies``, ``connection_timeout``, ``read_timeout``,
+    ``headers``). Every client shares one HTTP transport (one connection pool), and every
+    request carries the User-Agent ``aks-identity/<version>`` before the SDK's.
+
+    Inside ``emu.activate()`` (or the ``arm_emulator`` pytest fixture), a client built without
+    ``base_url`` reaches that emulator, with the emulator's credential unless ``credential``
+    is one of the emulator's, and with its clock unless ``retry`` is given.
     """
 
     def __init__(
@@ -67,7 +79,17 @@ class Azure:
         base_url: str | None = None,
         connection_verify: str | bool | None = None,
         retry: RetryPolicy = _DEFAULT_RETRY,
+        **sdk_options: Unpack[SdkOptions],
     ) -> None:
+        options = check_sdk_options(dict(sdk_options))
+        target = _activation.active() if base_url is None else None
+        if target is not None:
+            base_url = target.base_url
+            credential = target.credential_for(credential)
+            if connection_verify is None:
+                connection_verify = target.connection_verify
+            if retry is _DEFAULT_RETRY:
+                retry = target.retry
         credential = check_credential(credential)
         subscription = check_subscription_id(subscription_id)
         check_str(cloud, "cloud", rule="cloud")
@@ -83,9 +105,12 @@ class Azure:
             self,
             credential,
             self._subscription_id,
-            self._endpoints,
-            connection_verify=connection_verify,
-            policy=retry,
+            Connection(
+                self._endpoints,
+                connection_verify=connection_verify,
+                policy=retry,
+                sdk_options=options,
+            ),
         )
         self._guard = PlanGuard(
             self._arm.permissions, lambda: self._retry, cluster_body=self._arm.get_cluster_body
@@ -97,7 +122,19 @@ class Azure:
     def from_environment(
         cls, *, cloud: str | None = None, retry: RetryPolicy = _DEFAULT_RETRY
     ) -> Azure:
-        """``AZURE_SUBSCRIPTION_ID`` with ``DefaultAzureCredential`` (cloud: ``AZURE_CLOUD``)."""
+        """``AZURE_SUBSCRIPTION_ID`` with ``DefaultAzureCredential`` (cloud: ``AZURE_CLOUD``).
+
+        Inside ``emu.activate()`` (or the ``arm_emulator`` fixture): the active emulator's
+        subscription and credential instead, whatever the environment says.
+        """
+        target = _activation.active()
+        if target is not None:
+            return cls(
+                target.credential,
+                target.subscription_id,
+                cloud=cloud or "AzureCloud",
+                retry=target.retry if retry is _DEFAULT_RETRY else retry,
+            )
         from azure.identity import DefaultAzureCredential
 
         check_optional_str(cloud, "cloud", rule="cloud")

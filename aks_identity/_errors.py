@@ -9,7 +9,8 @@ Every error the library raises derives from :class:`AksIdentityError`::
     ├── AuthorizationError       the caller (or an identity) lacks a permission
     ├── TransientError           throttling, server errors, dropped connections after retries
     ├── PropagationTimeout       a grant or identity did not take effect within the budget
-    └── ConfirmationRequired     the operation causes downtime; pass allow_downtime=True
+    ├── ConfirmationRequired     the operation causes downtime; pass allow_downtime=True
+    └── RealAzureBlocked         a request to real Azure while an emulator is active
 
 Each error carries the ARM error ``code`` and HTTP ``status`` when Azure returned one,
 the ``resource_id`` concerned when known, and a message that says what to do.
@@ -29,6 +30,7 @@ __all__ = [
     "ConflictError",
     "NotFoundError",
     "PropagationTimeout",
+    "RealAzureBlocked",
     "TransientError",
     "ValidationError",
 ]
@@ -120,3 +122,11 @@ class ConfirmationRequired(AksIdentityError):
     def __init__(self, message: str, *, plan: Plan, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.plan: Plan = plan
+
+
+class RealAzureBlocked(AksIdentityError):
+    """A request to real Azure (ARM, Entra ID, Graph, IMDS) while an emulator is active.
+
+    Raised by ``requests`` itself, before anything is sent: inside ``emu.activate()`` and
+    the ``arm_emulator`` fixture, tests cannot reach Azure by mistake.
+    """

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
-from azure.mgmt.core.tools import resource_id
 
 from aks_identity._checks import GUID as _GUID
 from aks_identity._checks import text_problem
@@ -231,6 +231,8 @@ class ResourceId:
                     kwargs[f"child_namespace_{level}"] = namespace
                 kwargs[f"child_type_{level}"] = kind
                 kwargs[f"child_name_{level}"] = name
+        from azure.mgmt.core.tools import resource_id  # on first use: it imports azure-core
+
         text = resource_id(**kwargs) if self.subscription_id else _tenant_text(self._blocks)
         object.__setattr__(self, "_text", text)
         object.__setattr__(self, "_key", text.lower())
@@ -247,6 +249,8 @@ class ResourceId:
                 f"the ID as a str, {_FORMAT}",
                 rule="resource_id",
             )
+        if cls is ResourceId:
+            return _parsed(value)  # immutable values: the same text parses once
         subscription, group, blocks = _parse(value)
         return cls(subscription, group, blocks=blocks)
 
@@ -419,3 +423,10 @@ def _tenant_text(blocks: tuple[Block, ...]) -> str:
 
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeio" else "a"
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(value: str) -> ResourceId:
+    """:meth:`ResourceId.parse` of a string, remembered (errors are not cached)."""
+    subscription, group, blocks = _parse(value)
+    return ResourceId(subscription, group, blocks=blocks)

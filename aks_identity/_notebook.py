@@ -1,4 +1,8 @@
-"""Notebook display: small HTML tables for objects, plans and inventories (escaped, no secrets)."""
+"""Notebook display: small HTML tables for objects, plans and inventories (escaped, no secrets).
+
+Tables fit a notebook cell: long values (resource IDs, GUIDs) are shown short, with the full
+value as the cell's tooltip, and every cell wraps rather than widening the table.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,52 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from aks_identity._ids import ResourceId
     from aks_identity._objects import Cluster, IdentityUse
     from aks_identity._plan import Plan
 
-__all__ = ["cluster_html", "inventory_html", "object_html", "plan_html", "table"]
+__all__ = ["Short", "cluster_html", "inventory_html", "object_html", "plan_html", "table"]
 
-_STYLE = "border-collapse:collapse;font-family:monospace;font-size:12px"
-_CELL = "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top"
+_STYLE = (
+    "border-collapse:collapse;font-family:monospace;font-size:12px;"
+    "table-layout:auto;max-width:100%"
+)
+_CELL = (
+    "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top;"
+    "overflow-wrap:anywhere;word-break:break-word;max-width:36em"
+)
+
+
+class Short:
+    """A cell value shown abbreviated, the full text in its tooltip."""
+
+    def __init__(self, shown: str, full: str) -> None:
+        self.shown = shown
+        self.full = full
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+def guid(value: str | None) -> Short | None:
+    """A GUID as its first block (``1a2b3c4d…``), the whole GUID in the tooltip."""
+    if not value:
+        return None
+    head = value.split("-")[0]
+    return Short(head + "…" if head != value else value, value)
+
+
+def resource(rid: ResourceId | None) -> Short | None:
+    """A resource ID as ``kind name`` (``subnet aks``), the whole ID in the tooltip."""
+    if rid is None:
+        return None
+    kind = rid.kind.value if rid.kind else "scope"
+    return Short(f"{kind} {rid.name}" if rid.name else str(rid), str(rid))
 
 
 def _cell(value: object, tag: str = "td") -> str:
+    if isinstance(value, Short):
+        return f'<{tag} style="{_CELL}" title="{escape(value.full)}">{escape(value.shown)}</{tag}>'
     text = "" if value is None else str(value)
     return f'<{tag} style="{_CELL}">{escape(text)}</{tag}>'
 
@@ -42,9 +82,9 @@ def cluster_html(cluster: Cluster) -> str:
         "identity type": cluster.identity_type.value,
         "principal_id": cluster.principal_id,
         "uses managed identity": cluster.uses_managed_identity,
-        "kubelet identity": kubelet.resource_id if kubelet else None,
+        "kubelet identity": resource(kubelet.resource_id) if kubelet else None,
         "kubelet object_id": kubelet.object_id if kubelet else None,
-        "subnets": ", ".join(str(s) for s in cluster.subnet_ids) or None,
+        "subnets": ", ".join(str(s.name) for s in cluster.subnet_ids) or None,
         "provisioning state": cluster.provisioning_state,
     }
     return object_html(cluster, fields)
@@ -62,8 +102,17 @@ def plan_html(plan: Plan) -> str:
     if plan.grants:
         parts.append(
             table(
-                ("role", "principal", "scope", "why", "skip with"),
-                ((g.role, g.principal, g.scope, g.reason, g.skip_with) for g in plan.grants),
+                ("role", "for", "on", "why"),
+                (
+                    (
+                        g.role,
+                        guid(g.principal) if _is_guid(g.principal) else g.principal,
+                        resource(g.scope),
+                        g.reason + (f" (skip with {g.skip_with})" if g.skip_with else ""),
+                    )
+                    for g in plan.grants
+                ),
+                caption="Role assignments",
             )
         )
     if plan.expected_downtime:
@@ -74,16 +123,21 @@ def plan_html(plan: Plan) -> str:
     return "".join(parts)
 
 
+def _is_guid(text: str) -> bool:
+    parts = text.split("-")
+    return len(parts) == 5 and all(p.isalnum() for p in parts) and len(text) == 36
+
+
 def inventory_html(rows: Iterable[IdentityUse]) -> str:
-    """An identity inventory."""
+    """An identity inventory: one row per identity the cluster uses."""
     return table(
         ("use", "kind", "identity", "object ID", "default permissions", "role assignments", "note"),
         (
             (
                 r.use,
                 r.kind,
-                r.resource_id.name if r.resource_id else r.client_id,
-                r.object_id,
+                resource(r.resource_id) if r.resource_id else guid(r.client_id),
+                guid(r.object_id),
                 "; ".join(r.default_permissions),
                 "; ".join(
                     f"{a.role_name} on {a.scope.name or a.scope}" for a in r.role_assignments

@@ -749,9 +749,12 @@ class Cluster:
             principal=_ops(self._azure).control_plane_principal(self)
         )
 
-    def identities(self) -> list[IdentityUse]:
-        """Inventory: every identity the cluster uses, with default and actual permissions."""
-        return _ops(self._azure).inventory(self)
+    def identities(self) -> IdentityInventory:
+        """Inventory: every identity the cluster uses, with default and actual permissions.
+
+        A list of :class:`IdentityUse` rows that a notebook shows as one table.
+        """
+        return IdentityInventory(_ops(self._azure).inventory(self))
 
     @overload
     def delete(
@@ -794,3 +797,18 @@ class IdentityUse:
         from aks_identity._notebook import inventory_html
 
         return inventory_html([self])
+
+
+class IdentityInventory(list[IdentityUse]):
+    """The rows of :meth:`Cluster.identities`: a plain list that a notebook shows as one table."""
+
+    def __repr__(self) -> str:
+        return f"<IdentityInventory: {len(self)} identit{'y' if len(self) == 1 else 'ies'}>"
+
+    def __str__(self) -> str:
+        return "\n".join(repr(row) for row in self)
+
+    def _repr_html_(self) -> str:
+        from aks_identity._notebook import inventory_html
+
+        return inventory_html(self)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from aks_identity._doing import doing
 from aks_identity._errors import AksIdentityError, ConfirmationRequired, ConflictError
 from aks_identity._ids import ResourceId
 from aks_identity._permissions import MissingPermission, Need, needs_for
@@ -320,7 +321,8 @@ def execute(plan: Plan) -> list[Any]:
     An error names the steps already written and those not run, so that no partial write
     goes unreported (re-running the operation converges). Before the first write, the
     caller's permissions for every write are checked (when the plan has a runner), and a
-    plan that ran to its end does not run again.
+    plan that ran to its end does not run again. While a step runs, its description is what
+    the HTTP layer logs as the reason of each write it sends.
     """
     progress = plan._progress
     with progress.lock:
@@ -335,7 +337,8 @@ def execute(plan: Plan) -> list[Any]:
         results: list[Any] = []
         for index, step in enumerate(plan.steps):
             try:
-                results.append(step._run() if step._run is not None else None)
+                with doing(f"{plan.operation}: {step}"):
+                    results.append(step._run() if step._run is not None else None)
             except AksIdentityError as error:
                 done = tuple(str(s) for s in plan.steps[:index] if s.writes)
                 error.record_progress(done, tuple(str(s) for s in plan.steps[index:]))

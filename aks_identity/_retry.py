@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import tenacity
-from tqdm.auto import tqdm
 
 from aks_identity._checks import check_bool, check_int, check_number
 from aks_identity._errors import PropagationTimeout, ValidationError
+
+if TYPE_CHECKING:
+    import tenacity
 
 __all__ = ["RetryPolicy", "on_codes", "retry_transient", "wait_until"]
 
@@ -118,28 +119,52 @@ class RetryPolicy:
         return min(self.maximum, grown + rng.uniform(0, self.jitter))
 
 
-@contextmanager
-def _progress(
-    policy: RetryPolicy, awaited: str, budget: float
-) -> Iterator[Callable[[float], None]]:
-    disable = None if policy.progress is None else not policy.progress
-    bar = tqdm(
-        total=round(budget),
-        desc=f"waiting for {awaited}",
-        unit="s",
-        disable=disable,
-        leave=False,
-        bar_format="{desc}: {n_fmt}/{total_fmt} s{postfix}",
-    )
-    total = round(budget)
+PROGRESS_EVERY = 60.0
+"""Seconds of waiting between two INFO progress lines of one wait (a CI log shows them)."""
 
-    def tick(elapsed: float) -> None:
-        bar.update(max(0, min(round(elapsed), total) - bar.n))
 
-    try:
-        yield tick
-    finally:
-        bar.close()
+class _Progress:
+    """A wait's visible progress: an INFO line at least once a minute of (virtual) waiting,
+    and a progress bar opened only once the first attempt has failed (so a grant that works
+    at once shows none), gone when the wait ends (``leave=False``)."""
+
+    def __init__(self, policy: RetryPolicy, awaited: str, budget: float) -> None:
+        self._policy = policy
+        self._awaited = awaited
+        self._total = round(budget)
+        self._bar: Any = None
+        self._logged = 0.0
+
+    def tick(self, elapsed: float) -> None:
+        if elapsed - self._logged >= PROGRESS_EVERY:
+            self._logged = elapsed
+            _log.info("still waiting for %s: %.0f s of %d s", self._awaited, elapsed, self._total)
+        if self._bar is None:
+            if not self._shown():
+                return
+            from tqdm.auto import tqdm  # imported only when a bar is shown
+
+            self._bar = tqdm(
+                total=self._total,
+                initial=min(round(elapsed), self._total),
+                desc=f"waiting for {self._awaited}",
+                unit="s",
+                disable=False,
+                leave=False,
+                bar_format="{desc}: {n_fmt}/{total_fmt} s{postfix}",
+            )
+        self._bar.update(max(0, min(round(elapsed), self._total) - self._bar.n))
+
+    def _shown(self) -> bool:
+        """``progress``: True always, False never, None in a notebook or a terminal."""
+        if self._policy.progress is not None:
+            return self._policy.progress
+        stderr = sys.stderr
+        return "ipykernel" in sys.modules or bool(getattr(stderr, "isatty", lambda: False)())
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def retry_transient(
@@ -156,6 +181,8 @@ def retry_transient(
     ``policy.total``) runs out, raises :class:`PropagationTimeout` naming ``awaited``,
     chained to the last error. Errors ``reason`` does not name propagate at once.
     """
+    import tenacity
+
     budget = policy.total if timeout is None else timeout
     rng = random.Random(policy.seed)
     start = policy.clock()
@@ -183,28 +210,33 @@ def retry_transient(
         )
         return True
 
-    with _progress(policy, awaited, budget) as tick:
+    progress = _Progress(policy, awaited, budget)
 
-        def sleep(seconds: float) -> None:
-            policy.sleep(seconds)
-            tick(policy.clock() - start)
+    def sleep(seconds: float) -> None:
+        while seconds > 0:  # in steps of at most a minute, so that progress shows
+            step = min(seconds, PROGRESS_EVERY)
+            policy.sleep(step)
+            seconds -= step
+            progress.tick(policy.clock() - start)
 
-        retrying = tenacity.Retrying(
-            retry=should_retry, wait=wait, stop=stop, sleep=sleep, reraise=False
-        )
-        try:
-            return retrying(operation)
-        except tenacity.RetryError as exhausted:
-            last = exhausted.last_attempt.exception()
-            waited = policy.clock() - start
-            raise PropagationTimeout(
-                f"gave up waiting for {awaited} after {waited:.0f} s "
-                f"(budget {budget:.0f} s); last error: {last}. Azure can take up to 60 minutes "
-                "to propagate role assignments: re-run the operation later, it converges.",
-                awaited=awaited,
-                waited_seconds=waited,
-                code=getattr(last, "code", None),
-            ) from last
+    retrying = tenacity.Retrying(
+        retry=should_retry, wait=wait, stop=stop, sleep=sleep, reraise=False
+    )
+    try:
+        return retrying(operation)
+    except tenacity.RetryError as exhausted:
+        last = exhausted.last_attempt.exception()
+        waited = policy.clock() - start
+        raise PropagationTimeout(
+            f"gave up waiting for {awaited} after {waited:.0f} s "
+            f"(budget {budget:.0f} s); last error: {last}. Azure can take up to 60 minutes "
+            "to propagate role assignments: re-run the operation later, it converges.",
+            awaited=awaited,
+            waited_seconds=waited,
+            code=getattr(last, "code", None),
+        ) from last
+    finally:
+        progress.close()
 
 
 class _NotYet(Exception):

@@ -1,10 +1,11 @@
-"""Every ```python block of docs/*.md runs, in order, against the emulator.
+"""Every ```python block of docs/**/*.md (and the README) runs, in order, against the emulator.
 
-One namespace per page, with a prelude that provides ``emu`` (an Emulator on the virtual
-clock) and ``az = emu.azure()``. Blocks fenced ```python-azure need real Azure: they are
-compiled (syntax-checked) but not run. Functions a page defines named ``test_*`` are then
-called with the ``arm_emulator`` fixture's value (the page's emulator, reset), as pytest
-would. Tracebacks point at the Markdown file and line.
+One namespace per page, and no prelude: every page makes its own emulator. Blocks fenced
+```python-azure need real Azure: they are compiled (syntax-checked) but not run. Functions a
+page defines named ``test_*`` are then called with the ``arm_emulator`` fixture's value (an
+emulator of the runner's, reset and active) and pytest's ``caplog``, as pytest would.
+Emulators and clients a page leaves open are closed at the end. Tracebacks point at the
+Markdown file and line.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from aks_identity import AksIdentityWarning
+from aks_identity import AksIdentityWarning, Azure
 from aks_identity.emulator import Emulator
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]
+PAGES = [*sorted(DOCS.rglob("*.md")), DOCS.parent / "README.md", DOCS.parent / "CHANGELOG.md"]
+IDS = [str(p.relative_to(DOCS)) if p.is_relative_to(DOCS) else p.name for p in PAGES]
 EXECUTED = "python"
 NOT_EXECUTED = "python-azure"
 _FENCE = re.compile(r"^```(\S*)\s*$")
@@ -53,10 +55,11 @@ def _compile(page: Path, line: int, source: str) -> object:
 
 def test_pages_found() -> None:
     names = {p.name for p in PAGES}
-    assert {"index.md", "migrations.md", "emulator.md"} <= names
+    assert {"index.md", "migrations.md", "emulator.md", "quickstart.md", "testing.md"} <= names
+    assert len([p for p in PAGES if p.parent.name == "howto"]) >= 10
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
 def test_python_fences_are_marked(page: Path) -> None:
     """Python code is either run (```python) or marked as needing Azure (```python-azure)."""
     for language, line, _ in blocks(page):
@@ -64,8 +67,8 @@ def test_python_fences_are_marked(page: Path) -> None:
             assert language in (EXECUTED, NOT_EXECUTED), f"{page.name}:{line}: ```{language}"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
-def test_page_examples_run(page: Path) -> None:
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_page_examples_run(page: Path, caplog: pytest.LogCaptureFixture) -> None:
     found = blocks(page)
     for language, line, source in found:
         if language == NOT_EXECUTED:
@@ -73,9 +76,8 @@ def test_page_examples_run(page: Path) -> None:
     runnable = [(line, source) for language, line, source in found if language == EXECUTED]
     if not runnable:
         pytest.skip(f"{page.name} has no ```python blocks")
-    emu = Emulator(clock="virtual").start()
-    az = emu.azure()
-    namespace: dict[str, object] = {"__name__": f"docs.{page.stem}", "emu": emu, "az": az}
+    namespace: dict[str, object] = {"__name__": f"docs.{page.stem}"}
+    emu = Emulator(clock="virtual")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AksIdentityWarning)
@@ -83,12 +85,18 @@ def test_page_examples_run(page: Path) -> None:
                 exec(_compile(page, line, source), namespace)
             for name, value in list(namespace.items()):
                 if name.startswith("test_") and inspect.isfunction(value):
-                    fixtures = {"arm_emulator": emu}
+                    fixtures = {"arm_emulator": emu, "caplog": caplog}
                     params = inspect.signature(value).parameters
                     unknown = set(params) - set(fixtures)
                     assert not unknown, f"{page.name}: {name} wants fixtures {unknown}"
                     emu.reset()
-                    value(**{p: fixtures[p] for p in params})
+                    caplog.clear()
+                    with emu.activate():
+                        value(**{p: fixtures[p] for p in params})
     finally:
-        az.close()
-        emu.stop()
+        for value in namespace.values():  # what the page left open
+            if isinstance(value, Azure):
+                value.close()
+        for value in namespace.values():
+            if isinstance(value, Emulator):
+                value.stop()

@@ -10,14 +10,24 @@ from aks_identity._azure._convert import (
     set_kubelet,
 )
 from aks_identity._azure._errors import mapped, translate
-from aks_identity._azure._pipeline import CLOUDS, Endpoints, endpoints
+from aks_identity._azure._pipeline import (
+    CLOUDS,
+    Connection,
+    Endpoints,
+    SdkOptions,
+    check_sdk_options,
+    endpoints,
+)
 
 __all__ = [
     "CLOUDS",
     "Arm",
     "ClusterSpec",
+    "Connection",
     "Endpoints",
     "KubeletSpec",
+    "SdkOptions",
+    "check_sdk_options",
     "cluster_body",
     "endpoints",
     "mapped",

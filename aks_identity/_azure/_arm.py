@@ -1,5 +1,8 @@
 """The thin adapter over the azure-mgmt clients: one method per ARM call, domain values out.
 
+Each SDK client (and its models) is imported and built on first use; every client shares
+the :class:`~aks_identity._azure._pipeline.Connection`'s one transport.
+
 Every method maps SDK errors to the domain hierarchy (:func:`mapped`); long-running
 operations are awaited through the SDK pollers (whose sleeps go through the RetryPolicy).
 No domain logic here: no retries beyond azure-core's pipeline, no rules, no plans.
@@ -10,22 +13,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from azure.core.exceptions import ResourceNotFoundError
-from azure.core.rest import HttpRequest
-from azure.mgmt.authorization import AuthorizationManagementClient
-from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
-from azure.mgmt.containerservice import ContainerServiceClient
-from azure.mgmt.msi import ManagedServiceIdentityClient
-from azure.mgmt.msi.v2024_11_30.models import Identity
-from azure.mgmt.resource.resources import ResourceManagementClient
-
 from aks_identity._azure import _convert
 from aks_identity._azure._errors import mapped
-from aks_identity._azure._pipeline import Endpoints, sdk_options
+from aks_identity._azure._pipeline import Connection
 from aks_identity._ids import ResourceId
 from aks_identity._model import PrincipalType
 from aks_identity._objects import Cluster, ManagedIdentity, ResourceGroup, RoleAssignment
-from aks_identity._retry import RetryPolicy
 from aks_identity._roles import Role
 
 if TYPE_CHECKING:
@@ -40,6 +33,11 @@ _SUBSCRIPTION_API = "2022-12-01"
 _AUTHORIZATION_API = "2022-04-01"
 
 
+def _raw_json(pipeline_response: Any, deserialized: Any, headers: Any) -> JSON:
+    """SDK ``cls`` hook: the response's JSON as sent (parsed once, cached by azure-core)."""
+    return dict(pipeline_response.http_response.json())
+
+
 def _scope(value: ResourceId | str) -> str:
     return str(value).lstrip("/")
 
@@ -52,34 +50,35 @@ class Arm:
         owner: Azure,
         credential: TokenCredential,
         subscription_id: str,
-        endpoints: Endpoints,
-        *,
-        connection_verify: str | bool | None,
-        policy: RetryPolicy,
+        connection: Connection,
     ) -> None:
         self._owner = owner
         self._credential = credential
         self.subscription_id = subscription_id
-        self._endpoints = endpoints
-        self._verify = connection_verify
-        self._policy = policy
+        self.connection = connection
         self._no_upgrade_profiles = False
 
     def _options(self) -> dict[str, Any]:
-        return sdk_options(self._endpoints, connection_verify=self._verify, policy=self._policy)
+        return self.connection.client_options()
 
     @cached_property
     def _resources(self) -> Any:
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
         return ResourceManagementClient(self._credential, self.subscription_id, **self._options())
 
     @cached_property
     def _msi(self) -> Any:
+        from azure.mgmt.msi import ManagedServiceIdentityClient
+
         return ManagedServiceIdentityClient(
             self._credential, self.subscription_id, **self._options()
         )
 
     @cached_property
     def _authorization(self) -> Any:
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
         return AuthorizationManagementClient(
             self._credential,
             self.subscription_id,
@@ -89,19 +88,29 @@ class Arm:
 
     @cached_property
     def _aks(self) -> Any:
+        from azure.mgmt.containerservice import ContainerServiceClient
+
         return ContainerServiceClient(self._credential, self.subscription_id, **self._options())
 
+    def _finish(self, poller: Any, doing: str) -> Any:
+        """The long-running operation's result, its wait logged at least once a minute."""
+        with self.connection.waiting(doing):
+            return poller.result()
+
     def close(self) -> None:
-        """Close the SDK clients that were opened."""
+        """Close the SDK clients that were opened, then the shared transport once."""
         for name in ("_resources", "_msi", "_authorization", "_aks"):
             client = self.__dict__.pop(name, None)
             if client is not None:
                 client.close()
+        self.connection.close()
 
     # -- subscription ---------------------------------------------------------------------
 
     def subscription_tenant(self) -> str | None:
         """The tenant the subscription belongs to."""
+        from azure.core.rest import HttpRequest
+
         request = HttpRequest(
             "GET", f"/subscriptions/{self.subscription_id}?api-version={_SUBSCRIPTION_API}"
         )
@@ -113,6 +122,8 @@ class Arm:
 
     def locations(self) -> list[str]:
         """Names of the regions the subscription can use (GET /subscriptions/{id}/locations)."""
+        from azure.core.rest import HttpRequest
+
         request = HttpRequest(
             "GET",
             f"/subscriptions/{self.subscription_id}/locations?api-version={_SUBSCRIPTION_API}",
@@ -171,7 +182,7 @@ class Arm:
     def delete_resource_group(self, name: str) -> None:
         """DELETE a resource group and wait for it to go."""
         with mapped(f"deleting resource group {name!r}", self._group_id(name)):
-            self._resources.resource_groups.begin_delete(name).result()
+            self._finish(self._resources.resource_groups.begin_delete(name), f"deleting {name!r}")
 
     def _group_id(self, name: str) -> str:
         return f"/subscriptions/{self.subscription_id}/resourceGroups/{name}"
@@ -179,9 +190,10 @@ class Arm:
     def put_resource(self, rid: ResourceId, body: JSON, api_version: str) -> None:
         """PUT any resource by ID (the demo's networks, vaults and registries)."""
         with mapped(f"creating {rid.name!r}", rid):
-            self._resources.resources.begin_create_or_update_by_id(
+            poller = self._resources.resources.begin_create_or_update_by_id(
                 str(rid), body, api_version=api_version
-            ).result()
+            )
+            self._finish(poller, f"creating {rid.name!r}")
 
     # -- user-assigned identities ---------------------------------------------------------
 
@@ -190,6 +202,8 @@ class Arm:
     ) -> ManagedIdentity:
         """PUT a user-assigned identity (idempotent: an existing one keeps its principal)."""
         self._local(rid)
+        from azure.mgmt.msi.v2024_11_30.models import Identity
+
         body = Identity(location=location, tags=tags)
         with mapped(f"creating identity {rid.name!r}", rid):
             model = self._msi.user_assigned_identities.create_or_update(
@@ -242,6 +256,8 @@ class Arm:
         principal_type: PrincipalType | None,
     ) -> RoleAssignment:
         """PUT a role assignment (principalType sent whenever known)."""
+        from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
+
         body = RoleAssignmentCreateParameters(
             role_definition_id=role_definition_id,
             principal_id=principal_id,
@@ -264,6 +280,8 @@ class Arm:
 
     def get_role_definition(self, definition_id: str) -> Role | None:
         """A role definition (custom roles: their permissions), or None when it is gone."""
+        from azure.core.exceptions import ResourceNotFoundError
+
         with mapped("reading a role definition", definition_id):
             try:
                 model = self._authorization.role_definitions.get_by_id(definition_id)
@@ -299,6 +317,8 @@ class Arm:
 
     def _paged_json(self, path: str) -> list[JSON]:
         """Every ``value`` item of a GET list, following ``nextLink``."""
+        from azure.core.rest import HttpRequest
+
         items: list[JSON] = []
         url: str | None = f"{path}?api-version={_AUTHORIZATION_API}"
         while url:
@@ -319,8 +339,10 @@ class Arm:
         return dict(model.as_dict())
 
     def get_cluster(self, rid: ResourceId) -> Cluster:
-        """GET a cluster."""
-        return _convert.cluster(self._owner, self.get_cluster_body(rid))
+        """GET a cluster, converted from the response's JSON (no ``as_dict()`` copy)."""
+        with mapped(f"reading cluster {rid.name!r}", rid):
+            body = self._aks.managed_clusters.get(rid.resource_group, rid.name, cls=_raw_json)
+        return _convert.cluster(self._owner, body)
 
     def list_clusters(self, resource_group: str | None) -> list[Cluster]:
         """Clusters of a group, or of the subscription (every page)."""
@@ -339,20 +361,23 @@ class Arm:
             poller = self._aks.managed_clusters.begin_create_or_update(
                 rid.resource_group, rid.name, body
             )
-            model = poller.result()
+            model = self._finish(poller, doing)
         return _convert.cluster(self._owner, model)
 
     def delete_cluster(self, rid: ResourceId) -> None:
         """DELETE a cluster and wait for it to go (204 when already gone)."""
         self._local(rid)
         with mapped(f"deleting cluster {rid.name!r}", rid):
-            self._aks.managed_clusters.begin_delete(rid.resource_group, rid.name).result()
+            poller = self._aks.managed_clusters.begin_delete(rid.resource_group, rid.name)
+            self._finish(poller, f"deleting cluster {rid.name!r}")
 
     def latest_node_image(self, rid: ResourceId, pool: str) -> str | None:
         """The newest node image AKS offers a pool, or None when AKS does not say."""
         self._local(rid)
         if self._no_upgrade_profiles:
             return None
+        from azure.core.exceptions import ResourceNotFoundError
+
         with mapped(f"reading the upgrade profile of pool {pool!r}", rid):
             try:
                 profile = self._aks.agent_pools.get_upgrade_profile(
@@ -368,6 +393,7 @@ class Arm:
         """POST upgradeNodeImageVersion for a pool and wait for the reimage to end."""
         self._local(rid)
         with mapped(f"upgrading the node image of pool {pool!r}", rid):
-            self._aks.agent_pools.begin_upgrade_node_image_version(
+            poller = self._aks.agent_pools.begin_upgrade_node_image_version(
                 rid.resource_group, rid.name, pool
-            ).result()
+            )
+            self._finish(poller, f"upgrading the node image of pool {pool!r}")

@@ -103,13 +103,15 @@ def role_assignment(owner: Azure, model: Any) -> RoleAssignment:
     )
 
 
-def _json(model: Any) -> JSON:
-    if isinstance(model, dict):
+def _json(model: Any) -> Mapping[str, Any]:
+    """The REST JSON of a model: itself when it is a mapping over that JSON (the typespec
+    models of containerservice, read without an ``as_dict()`` copy), else ``as_dict()``."""
+    if isinstance(model, Mapping):
         return model
     return dict(model.as_dict())
 
 
-def _cluster_identity(body: JSON) -> ClusterIdentity:
+def _cluster_identity(body: Mapping[str, Any]) -> ClusterIdentity:
     raw = body.get("identity") or {}
     kind = str(raw.get("type") or "None")
     if kind.lower() == "userassigned":

@@ -5,14 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from azure.core.exceptions import (
-    AzureError,
-    ClientAuthenticationError,
-    HttpResponseError,
-    ServiceRequestError,
-    ServiceResponseError,
-)
+from typing import TYPE_CHECKING
 
 from aks_identity._errors import (
     AksIdentityError,
@@ -22,6 +15,9 @@ from aks_identity._errors import (
     TransientError,
     ValidationError,
 )
+
+if TYPE_CHECKING:
+    from azure.core.exceptions import AzureError, HttpResponseError
 
 __all__ = ["error_code", "mapped", "translate"]
 
@@ -109,6 +105,13 @@ _OPERATION_INTERNAL = {"internaloperationerror", "internalservererror"}
 
 def translate(error: AzureError, *, doing: str, resource_id: str | None = None) -> AksIdentityError:
     """The domain error for an SDK error raised while ``doing`` something."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
+
     if isinstance(error, ClientAuthenticationError) and error.status_code is None:
         return AuthorizationError(
             f"{doing}: could not get a token for Azure Resource Manager. Sign in (az login) "
@@ -156,6 +159,10 @@ def mapped(doing: str, resource_id: object = None) -> Iterator[None]:
     """Turn any azure-core error raised inside the block into the matching domain error."""
     try:
         yield
-    except AzureError as error:
+    except Exception as error:
+        from azure.core.exceptions import AzureError  # imported already: an SDK call raised
+
+        if not isinstance(error, AzureError):
+            raise
         rid = None if resource_id is None else str(resource_id)
         raise translate(error, doing=doing, resource_id=rid) from error

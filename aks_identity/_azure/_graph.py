@@ -25,8 +25,9 @@ from azure.core.pipeline.policies import (
 )
 from azure.core.rest import HttpRequest
 
+from aks_identity._azure import _http
 from aks_identity._azure._errors import translate
-from aks_identity._azure._pipeline import CLOUDS, _pipeline_retry, _Transport
+from aks_identity._azure._pipeline import CLOUDS
 from aks_identity._errors import ValidationError
 from aks_identity._retry import RetryPolicy
 
@@ -78,19 +79,18 @@ class Graph:
         root = (base_url or GRAPH_ENDPOINTS[name]).rstrip("/")
         self.endpoint = f"{root}/v1.0"
         self.scope = f"{root}/.default"
-        sleep = (policy or RetryPolicy()).sleep
-        transport_kwargs: dict[str, Any] = {}
-        if connection_verify is not None:
-            transport_kwargs["connection_verify"] = connection_verify
+        retry = policy or RetryPolicy()
         self._client: PipelineClient[HttpRequest, Any] = PipelineClient(
             root,
             policies=[
                 HeadersPolicy({"Accept": "application/json"}),
-                UserAgentPolicy("aks-identity"),
-                _pipeline_retry(),
+                UserAgentPolicy(_http.user_agent(None)),
+                _http.pipeline_retry(),
                 BearerTokenCredentialPolicy(credential, self.scope),
             ],
-            transport=_Transport(sleep, **transport_kwargs),
+            transport=_http.shared_transport(
+                retry.sleep, _http.Wait(retry.clock), connection_verify=connection_verify
+            ),
         )
 
     def _send(self, method: str, url: str, body: JSON | None = None) -> JSON | None:

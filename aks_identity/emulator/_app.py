@@ -24,7 +24,7 @@ from ._api_versions import check_api_version
 from ._bodies import MAX_BODY_BYTES, invalid_content, json_body, oversized, read_chunked, too_large
 from ._errors import ArmError
 from ._faults import Fault
-from ._log import RequestRecord
+from ._log import RequestRecord, recorded_headers
 from ._routes import Context, Reply, match
 from ._services import ServiceReply, ServiceRequest, service_for
 from ._state import State
@@ -270,6 +270,7 @@ class App:
                 caller=caller,
                 fault=fault.label if fault is not None else None,
                 error_code=error_code,
+                headers=recorded_headers(request.headers.items()),
             )
         )
 

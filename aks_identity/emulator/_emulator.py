@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,7 +25,7 @@ from ._log import RequestLog
 from ._rbac import definition_id
 from ._server import HttpsServer
 from ._state import State
-from ._tokens import DEFAULT_TOKEN_LIFETIME, EmulatorCredential
+from ._tokens import DEFAULT_TOKEN_LIFETIME, EmulatorCredential, TokenFileCredential
 
 if TYPE_CHECKING:
     from aks_identity import Azure
@@ -42,6 +44,9 @@ class Emulator(AksEmulatorMixin):
     ``access_token_lifetime`` (Entra's default: a random 60 to 90 minutes); ``token_lifetime``
     is how long a replaced cluster identity's token stays in use.
     """
+
+    state: State
+    """The emulated state behind the HTTP layer (resources, principals, assignments)."""
 
     def __init__(
         self,
@@ -193,18 +198,56 @@ class Emulator(AksEmulatorMixin):
         ``subscription_id`` picks one of :attr:`subscription_ids` (default: the first). Other
         keyword arguments go to the ``RetryPolicy`` (e.g. ``total=600``).
         """
-        from aks_identity import Azure, RetryPolicy  # the library imports the emulator lazily too
+        from aks_identity import Azure  # the library imports the emulator lazily too
 
-        retry.setdefault("progress", False)
-        retry.setdefault("seed", self.state.seed)
-        policy = RetryPolicy(clock=self.clock.now, sleep=self.clock.sleep, **retry)
         return Azure(
             self.credential(),
             subscription_id or self.subscription_id,
             base_url=self.url,
             connection_verify=self.ca_bundle,
-            retry=policy,
+            retry=self._retry_policy(**retry),
         )
+
+    @contextmanager
+    def activate(self) -> Iterator[Emulator]:
+        """Inside the block, clients that name no endpoint reach this emulator, and nothing
+        reaches real Azure (moto's ``mock_aws`` is the model).
+
+        ``Azure.from_environment()`` and ``Azure(credential, subscription_id)`` without
+        ``base_url`` connect here (with this emulator's credential unless the one given is
+        the emulator's, and on its clock unless ``retry`` is given); any request to a public
+        or sovereign ARM, Entra ID or Graph endpoint raises ``RealAzureBlocked`` at once.
+        Starts the emulator if needed (and then stops it at the end). Activations nest.
+        """
+        from aks_identity._activation import Target, activated
+
+        started = self._server is None
+        self.start()
+        target = Target(
+            base_url=self.url,
+            connection_verify=self.ca_bundle,
+            subscription_id=self.subscription_id,
+            subscription_ids=tuple(getattr(self, "subscription_ids", (self.subscription_id,))),
+            tenant_id=self.tenant_id,
+            credential=self.credential(),
+            retry=self._retry_policy(),
+            owns=lambda credential: isinstance(
+                credential, (EmulatorCredential, TokenFileCredential)
+            ),
+        )
+        try:
+            with activated(target):
+                yield self
+        finally:
+            if started:
+                self.stop()
+
+    def _retry_policy(self, **retry: Any) -> Any:
+        from aks_identity import RetryPolicy
+
+        retry.setdefault("progress", False)
+        retry.setdefault("seed", self.state.seed)
+        return RetryPolicy(clock=self.clock.now, sleep=self.clock.sleep, **retry)
 
     # -- test hooks ----------------------------------------------------------------------
 

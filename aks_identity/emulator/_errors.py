@@ -21,6 +21,8 @@ __all__ = [
 class ArmError(Exception):
     """An error response of Azure Resource Manager."""
 
+    headers: dict[str, str]
+
     def __init__(
         self,
         status: int,

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import overload
 
-__all__ = ["RequestLog", "RequestRecord"]
+__all__ = ["RequestLog", "RequestRecord", "recorded_headers"]
+
+_NEVER_RECORDED = frozenset({"authorization", "cookie", "proxy-authorization"})
+"""Headers that carry secrets: the log never holds them."""
+
+
+def recorded_headers(headers: Iterable[tuple[str, str]]) -> Mapping[str, str]:
+    """The request headers worth keeping (lower-cased names), without any credential."""
+    return MappingProxyType(
+        {name.lower(): value for name, value in headers if name.lower() not in _NEVER_RECORDED}
+    )
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,13 @@ class RequestRecord:
     caller: str | None = None
     fault: str | None = None
     error_code: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Request headers, names lower-cased; never ``Authorization`` or cookies."""
+
+    @property
+    def user_agent(self) -> str | None:
+        """The request's User-Agent."""
+        return self.headers.get("user-agent")
 
     def __repr__(self) -> str:
         extra = f" {self.error_code}" if self.error_code else ""

@@ -58,6 +58,9 @@ _INJECTED = {
 class Operations:
     """Every operation by ID; finishes them as the clock passes their end time."""
 
+    doom_next: bool
+    """Whether the next operation started ends Failed (the ``lro_failed`` fault)."""
+
     def __init__(self, clock: Clock, rng: random.Random, poll_step: Callable[[], float]) -> None:
         self._clock = clock
         self._rng = rng

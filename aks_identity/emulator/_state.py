@@ -36,6 +36,23 @@ class _Pager(Protocol):
 class State:
     """The emulated tenant, its subscriptions and everything in them."""
 
+    # declared here so that type checkers (pyright --verifytypes) see one type for each
+    lock: threading.RLock
+    tokens: Tokens
+    requests: RequestLog
+    faults: Faults
+    epoch: dt.datetime
+    subscription_id: str
+    tenant_id: str
+    caller_id: str
+    config: EmulatorConfig
+    rng: random.Random
+    resources: ResourceStore
+    directory: Directory
+    identities: Identities
+    rbac: Rbac
+    operations: Operations
+
     def __init__(
         self,
         *,

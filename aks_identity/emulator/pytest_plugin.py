@@ -1,11 +1,12 @@
 """pytest plugin: an ``arm_emulator`` fixture for tests of code that manages AKS identities.
 
-One emulator per test session (virtual clock); each test gets it reset::
+One emulator per test session (virtual clock); each test gets it reset and active
+(``emu.activate()``): code under test that calls ``Azure.from_environment()`` or builds
+``Azure(credential, subscription_id)`` reaches the emulator, and no request reaches real
+Azure::
 
     def test_grant(arm_emulator):
-        client = AuthorizationManagementClient(arm_emulator.credential(), ...,
-                                               base_url=arm_emulator.url,
-                                               connection_verify=arm_emulator.ca_bundle)
+        az = aks_identity.Azure.from_environment()     # the emulator, not Azure
 """
 
 from __future__ import annotations
@@ -36,16 +37,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def arm_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
-    """A freshly reset emulator: no resources, no faults, an empty request log.
+    """A freshly reset emulator, active: no resources, no faults, an empty request log.
+
+    While the test runs, ``Azure.from_environment()`` and ``Azure(...)`` without ``base_url``
+    reach it, and requests to real Azure raise ``RealAzureBlocked``.
 
     Tests marked ``@pytest.mark.arm_emulator(**settings)`` get a dedicated emulator built
     with those ``Emulator`` settings (delays, seed, page size, ...); the others share one.
     """
     marker = request.node.get_closest_marker("arm_emulator")
     if marker is not None:
-        with Emulator(**marker.kwargs) as dedicated:
+        with Emulator(**marker.kwargs) as dedicated, dedicated.activate():
             yield dedicated
         return
     shared: Emulator = request.getfixturevalue("arm_emulator_session")
     shared.reset()
-    yield shared
+    with shared.activate():
+        yield shared
