@@ -60,7 +60,7 @@ def compose(
     props.setdefault("disableLocalAccounts", False)
     props["maxAgentPools"] = 100
     props["networkProfile"] = shapes.default_network_profile(
-        props.get("networkProfile"), state.subscription_id, node_rg
+        props.get("networkProfile"), ref.subscription_id, node_rg
     )
     props["securityProfile"] = props.get("securityProfile") or {}
     props["storageProfile"] = shapes.default_storage_profile(props.get("storageProfile"))
@@ -68,7 +68,9 @@ def compose(
     props["provisioningState"] = provisioning
     props["powerState"] = {"code": "Running"}
 
-    state.resources.ensure_resource_group(node_rg, plan.location)
+    state.resources.ensure_resource_group(
+        node_rg, plan.location, subscription_id=ref.subscription_id
+    )
     owned: list[str] = []
     cluster: dict[str, Any] = {
         "id": ref.id,
@@ -90,11 +92,10 @@ def compose(
     kubelet_id = plan.kubelet_id
     if plan.control_plane.managed:
         if kubelet_id is None:
-            kubelet_id = str(
-                _ensure_identity(state, node_rg, f"{ref.name}-agentpool", plan.location, owned)[
-                    "id"
-                ]
+            kubelet = _ensure_identity(
+                state, ref, node_rg, f"{ref.name}-agentpool", plan.location, owned=owned
             )
+            kubelet_id = str(kubelet["id"])
         props["identityProfile"] = {"kubeletidentity": _identity_reference(state, kubelet_id)}
         _kubelet_transition(
             transition,
@@ -205,9 +206,15 @@ def _identity_reference(state: State, identity_id: str) -> dict[str, Any]:
 
 
 def _ensure_identity(
-    state: State, resource_group: str, name: str, location: str, owned: list[str]
+    state: State,
+    ref: shapes.ClusterRef,
+    resource_group: str,
+    name: str,
+    location: str,
+    *,
+    owned: list[str],
 ) -> dict[str, Any]:
-    resource_id = shapes.identity_id(state.subscription_id, resource_group, name)
+    resource_id = shapes.identity_id(ref.subscription_id, resource_group, name)
     found = state.identities.get(resource_id)
     if found is None:
         found = state.identities.create_user_assigned(resource_id, location, {})
@@ -279,7 +286,7 @@ def _addons(
             and name.lower() in shapes.IDENTITY_ADDONS
         ):
             identity = _ensure_identity(
-                state, node_rg, f"{name.lower()}-{ref.name}", plan.location, owned
+                state, ref, node_rg, f"{name.lower()}-{ref.name}", plan.location, owned=owned
             )
             addon["identity"] = _identity_reference(state, str(identity["id"]))
         addons[name] = addon

@@ -32,7 +32,8 @@ class Emulator(AksEmulatorMixin):
 
     ``clock="virtual"`` (nothing waits in real time) or ``"real"`` (``time_scale`` times faster
     than the wall clock). Delays are seconds, or ``(low, high)`` for seeded random durations.
-    The default caller is Owner of the subscription.
+    ``subscriptions=N`` emulates N subscriptions in the one tenant (:attr:`subscription_ids`;
+    the first is :attr:`subscription_id`). The default caller is Owner of every subscription.
     """
 
     def __init__(
@@ -52,9 +53,12 @@ class Emulator(AksEmulatorMixin):
         subscription_id: str | None = None,
         tenant_id: str | None = None,
         location: str = "westus2",
+        subscriptions: int = 1,
     ) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError("clock must be 'virtual' or 'real'")
+        if type(subscriptions) is not int or subscriptions < 1:
+            raise ValueError(f"subscriptions must be a whole number >= 1, not {subscriptions!r}")
         self.clock: Clock = VirtualClock() if clock == "virtual" else RealClock(time_scale)
         config = EmulatorConfig(
             propagation_delay=Delay.of(propagation_delay),
@@ -73,6 +77,7 @@ class Emulator(AksEmulatorMixin):
             subscription_id=subscription_id,
             tenant_id=tenant_id,
             location_default=location,
+            subscriptions=subscriptions,
         )
         self._port = port
         self._server: HttpsServer | None = None
@@ -125,8 +130,13 @@ class Emulator(AksEmulatorMixin):
 
     @property
     def subscription_id(self) -> str:
-        """The emulated subscription."""
+        """The first (default) emulated subscription."""
         return self.state.subscription_id
+
+    @property
+    def subscription_ids(self) -> list[str]:
+        """Every emulated subscription; the first is :attr:`subscription_id`."""
+        return list(self.state.subscription_ids)
 
     @property
     def tenant_id(self) -> str:
@@ -135,7 +145,7 @@ class Emulator(AksEmulatorMixin):
 
     @property
     def caller_id(self) -> str:
-        """Object ID of the default caller (Owner of the subscription)."""
+        """Object ID of the default caller (Owner of every subscription)."""
         return self.state.caller_id
 
     @property
@@ -152,10 +162,11 @@ class Emulator(AksEmulatorMixin):
         """A TokenCredential for ``principal_id`` (object ID; default: the Owner caller)."""
         return EmulatorCredential(self.state.tokens, principal_id or self.state.caller_id)
 
-    def azure(self, **retry: Any) -> Azure:
+    def azure(self, *, subscription_id: str | None = None, **retry: Any) -> Azure:
         """An ``aks_identity.Azure`` wired to this emulator; every wait runs on its clock.
 
-        Keyword arguments go to the ``RetryPolicy`` (e.g. ``total=600``).
+        ``subscription_id`` picks one of :attr:`subscription_ids` (default: the first). Other
+        keyword arguments go to the ``RetryPolicy`` (e.g. ``total=600``).
         """
         from aks_identity import Azure, RetryPolicy  # the library imports the emulator lazily too
 
@@ -164,7 +175,7 @@ class Emulator(AksEmulatorMixin):
         policy = RetryPolicy(clock=self.clock.now, sleep=self.clock.sleep, **retry)
         return Azure(
             self.credential(),
-            self.subscription_id,
+            subscription_id or self.subscription_id,
             base_url=self.url,
             connection_verify=self.ca_bundle,
             retry=policy,
@@ -240,7 +251,10 @@ class Emulator(AksEmulatorMixin):
         with self.state.lock:
             if len(parts) < 9:
                 raise ArmError(400, "InvalidResourceId", f"'{resource_id}' is not a resource ID.")
-            self.state.resources.ensure_resource_group(parts[4], self.state.location_default)
+            self.state.resources.require_subscription(parts[2])
+            self.state.resources.ensure_resource_group(
+                parts[4], self.state.location_default, subscription_id=parts[2]
+            )
             return put_generic(self.state, resource_id, body or {})[1]
 
     def reset(self) -> None:

@@ -269,7 +269,10 @@ class Rbac:
         created = self._iso(assignment.created_at)
         return {
             "properties": {
-                "roleDefinitionId": definition_id(self._subscription_id, assignment.role_guid),
+                "roleDefinitionId": definition_id(
+                    _subscription_of(assignment.scope) or self._subscription_id,
+                    assignment.role_guid,
+                ),
                 "principalId": assignment.principal_id,
                 "principalType": assignment.principal_type,
                 "scope": assignment.scope,
@@ -337,6 +340,11 @@ class Rbac:
                 f"'{given}'.",
             )
         return str(given)
+
+
+def _subscription_of(scope: str) -> str | None:
+    parts = scope.split("/")
+    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else None
 
 
 def permissions_body(role: Role) -> dict[str, list[str]]:

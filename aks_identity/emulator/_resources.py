@@ -22,8 +22,11 @@ def group_id(subscription_id: str, name: str) -> str:
 class ResourceStore:
     """ARM resources as JSON bodies. Reads and writes copy, so callers never share state."""
 
-    def __init__(self, subscription_id: str) -> None:
-        self.subscription_id = subscription_id
+    def __init__(self, subscription_ids: list[str]) -> None:
+        self.subscription_ids = [s.lower() for s in subscription_ids]
+        """The emulated subscriptions; the first is the default one."""
+        self.subscription_id = self.subscription_ids[0]
+        self._subscriptions = set(self.subscription_ids)
         self._bodies: dict[str, dict[str, Any]] = {}
         self._deleted: list[Callable[[dict[str, Any]], None]] = []
 
@@ -38,8 +41,9 @@ class ResourceStore:
 
     def exists(self, resource_id: str) -> bool:
         """Whether the resource (or resource group) exists; a subscription exists if it is ours."""
-        if key(resource_id) == key(f"/subscriptions/{self.subscription_id}"):
-            return True
+        parts = resource_id.rstrip("/").split("/")
+        if len(parts) == 3 and parts[1].lower() == "subscriptions":
+            return parts[2].lower() in self._subscriptions
         return key(resource_id) in self._bodies
 
     def put(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -68,8 +72,8 @@ class ResourceStore:
         ]
 
     def require_subscription(self, subscription_id: str) -> None:
-        """404 SubscriptionNotFound unless it is the emulated subscription."""
-        if subscription_id.lower() != self.subscription_id.lower():
+        """404 SubscriptionNotFound unless it is one of the emulated subscriptions."""
+        if subscription_id.lower() not in self._subscriptions:
             raise subscription_not_found(subscription_id)
 
     def require_resource_group(self, subscription_id: str, name: str) -> dict[str, Any]:
@@ -92,10 +96,15 @@ class ResourceStore:
             raise resource_not_found(str(full_type(scope) or parts[-2]), parts[-1], parts[4])
 
     def ensure_resource_group(
-        self, name: str, location: str, tags: dict[str, str] | None = None
+        self,
+        name: str,
+        location: str,
+        tags: dict[str, str] | None = None,
+        *,
+        subscription_id: str | None = None,
     ) -> dict[str, Any]:
-        """Create the resource group if missing (in the emulated subscription); its body."""
-        rid = group_id(self.subscription_id, name)
+        """Create the resource group if missing (default: the first subscription); its body."""
+        rid = group_id(subscription_id or self.subscription_id, name)
         existing = self.get(rid)
         if existing is not None:
             return existing

@@ -33,7 +33,7 @@ class _Pager(Protocol):
 
 
 class State:
-    """The emulated tenant, subscription and everything in it."""
+    """The emulated tenant, its subscriptions and everything in them."""
 
     def __init__(
         self,
@@ -44,6 +44,7 @@ class State:
         subscription_id: str | None = None,
         tenant_id: str | None = None,
         location_default: str = "westus2",
+        subscriptions: int = 1,
     ) -> None:
         self.clock = clock
         self.seed = seed
@@ -58,7 +59,12 @@ class State:
         self.subscription_id = (subscription_id or new_guid(ids)).lower()
         self.tenant_id = (tenant_id or new_guid(ids)).lower()
         self.caller_id = new_guid(ids)
-        """Object ID of the default caller, Owner of the subscription."""
+        """Object ID of the default caller, Owner of every subscription."""
+        extra = random.Random(f"subscriptions-{seed}")
+        self.subscription_ids = [self.subscription_id] + [
+            new_guid(extra) for _ in range(subscriptions - 1)
+        ]
+        """Every emulated subscription of the tenant; the first is :attr:`subscription_id`."""
         self._build()
 
     def _build(self) -> None:
@@ -66,7 +72,7 @@ class State:
         self.rng = random.Random(self.seed)
         self.extensions: dict[str, Any] = {}
         """Private state of backend modules (e.g. AKS), cleared by :meth:`reset`."""
-        self.resources = ResourceStore(self.subscription_id)
+        self.resources = ResourceStore(self.subscription_ids)
         self.directory = Directory(self.rng, self.clock.now, lambda: self.config.replication_delay)
         self.identities = Identities(self.resources, self.directory, self.tenant_id)
         self.rbac = Rbac(
@@ -86,17 +92,18 @@ class State:
             principal_type="User",
             replicated=True,
         )
-        self.rbac.assign(
-            self.subscription_scope,
-            definition_id(self.subscription_id, OWNER),
-            self.caller_id,
-            "User",
-            propagated=True,
-        )
+        for subscription in self.subscription_ids:
+            self.rbac.assign(
+                f"/subscriptions/{subscription}",
+                definition_id(subscription, OWNER),
+                self.caller_id,
+                "User",
+                propagated=True,
+            )
 
     @property
     def subscription_scope(self) -> str:
-        """``/subscriptions/{id}``."""
+        """``/subscriptions/{id}`` of the first (default) subscription."""
         return f"/subscriptions/{self.subscription_id}"
 
     def add_caller(

@@ -18,15 +18,17 @@ _GROUP = _GROUPS + r"/(?P<name>[^/]+)"
 _GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
 
 
-def subscription_body(state: State) -> dict[str, Any]:
-    """The emulated subscription, as ARM lists it."""
+def subscription_body(state: State, subscription_id: str | None = None) -> dict[str, Any]:
+    """An emulated subscription (default: the first), as ARM lists it."""
+    subscription = (subscription_id or state.subscription_id).lower()
+    index = state.subscription_ids.index(subscription)
     return {
-        "id": state.subscription_scope,
+        "id": f"/subscriptions/{subscription}",
         "authorizationSource": "RoleBased",
         "managedByTenants": [],
-        "subscriptionId": state.subscription_id,
+        "subscriptionId": subscription,
         "tenantId": state.tenant_id,
-        "displayName": "aks-identity emulator",
+        "displayName": "aks-identity emulator" + (f" {index + 1}" if index else ""),
         "state": "Enabled",
         "subscriptionPolicies": {
             "locationPlacementId": "Public_2014-09-01",
@@ -51,15 +53,16 @@ def tenant_body(state: State) -> dict[str, Any]:
 
 @route("GET", r"/subscriptions")
 def list_subscriptions(ctx: Context) -> Reply:
-    """Subscriptions_List."""
-    return Reply(200, ctx.page([subscription_body(ctx.state)]))
+    """Subscriptions_List: every emulated subscription of the tenant."""
+    state = ctx.state
+    return Reply(200, ctx.page([subscription_body(state, s) for s in state.subscription_ids]))
 
 
 @route("GET", _SUB)
 def get_subscription(ctx: Context, subscription_id: str) -> Reply:
     """Subscriptions_Get."""
     ctx.state.resources.require_subscription(subscription_id)
-    return Reply(200, subscription_body(ctx.state))
+    return Reply(200, subscription_body(ctx.state, subscription_id))
 
 
 @route("GET", r"/tenants")
