@@ -35,6 +35,7 @@ ROUTE_MODULES = (
     "_providers",
     "_polling",
     "_aks",
+    "_resource_graph",
 )
 
 _FAULT_CODES = {

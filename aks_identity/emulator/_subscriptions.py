@@ -75,8 +75,8 @@ def list_tenants(ctx: Context) -> Reply:
 def list_groups(ctx: Context, subscription_id: str) -> Reply:
     """ResourceGroups_List."""
     ctx.state.resources.require_subscription(subscription_id)
-    groups = ctx.state.resources.children(f"/subscriptions/{subscription_id}", GROUP_TYPE)
-    return Reply(200, ctx.page(groups))
+    scope = f"/subscriptions/{subscription_id}"
+    return Reply(200, ctx.page(lambda: ctx.state.resources.children(scope, GROUP_TYPE)))
 
 
 @route("HEAD", _GROUP)
