@@ -20,6 +20,7 @@ from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import AzureAuthorityHosts
 from azure.mgmt.core.tools import get_arm_endpoints
 
+from aks_identity._azure._pacing import Pacer, pacer_for
 from aks_identity._errors import ValidationError
 from aks_identity._retry import RetryPolicy
 
@@ -62,14 +63,32 @@ def endpoints(cloud: str, base_url: str | None = None) -> Endpoints:
 
 
 class _Transport(RequestsTransport):  # type: ignore[misc]
-    """requests transport whose sleeps (retry backoff, LRO polling) use the RetryPolicy's."""
+    """requests transport whose sleeps (retry backoff, LRO polling) use the RetryPolicy's,
+    paced by ARM's remaining-request headers (see ``_pacing``)."""
 
-    def __init__(self, sleep: Callable[[float], None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        sleep: Callable[[float], None],
+        *,
+        now: Callable[[], float] | None = None,
+        pacer: Pacer | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._sleep = sleep
+        self._now = now
+        self._pacer = pacer
 
     def sleep(self, duration: float) -> None:
         self._sleep(duration)
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        if self._pacer is None or self._now is None:
+            return super().send(request, **kwargs)
+        self._pacer.pace(request.method, request.url, now=self._now, sleep=self._sleep)
+        response = super().send(request, **kwargs)
+        self._pacer.observe(request.method, request.url, response.headers, self._now())
+        return response
 
 
 def _pipeline_retry() -> PipelineRetryPolicy:  # type: ignore[type-arg]
@@ -98,5 +117,10 @@ def sdk_options(
         "base_url": endpoints.resource_manager,
         "credential_scopes": list(endpoints.credential_scopes),
         "retry_policy": _pipeline_retry(),
-        "transport": _Transport(policy.sleep, **transport_kwargs),
+        "transport": _Transport(
+            policy.sleep,
+            now=policy.clock,
+            pacer=pacer_for(endpoints.resource_manager),
+            **transport_kwargs,
+        ),
     }
