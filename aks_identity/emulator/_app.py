@@ -22,7 +22,9 @@ from ._errors import ArmError
 from ._faults import Fault
 from ._log import RequestRecord
 from ._routes import Context, Reply, match
+from ._services import ServiceRequest, service_for
 from ._state import State
+from ._tokens import ARM_AUDIENCES, TokenRejected
 
 __all__ = ["ROUTE_MODULES", "App"]
 
@@ -84,6 +86,9 @@ class App:
         caller: str | None = None
         fault: Fault | None = None
         code: str | None = None
+        service = service_for(request.path)
+        if service is not None:  # Entra ID, Graph, metadata: before ARM's auth and api-version
+            return self._serve(request, service)
         with state.lock:
             try:
                 state.operations.settle()
@@ -105,6 +110,23 @@ class App:
             self._log(request, reply.status, caller, fault, code)
         return _response(reply, request.method)
 
+    def _serve(self, request: Request, service: Any) -> Response:
+        with self.state.lock:
+            served = service(
+                ServiceRequest(
+                    state=self.state,
+                    method=request.method,
+                    path=request.path,
+                    query=dict(request.args.items()),
+                    form=dict(request.form.items()),
+                    data=request.get_data(),
+                    authorization=request.headers.get("Authorization", ""),
+                    base_url=self.base_url,
+                )
+            )
+            self._log(request, served.status, served.caller, None, served.error_code)
+        return _response(Reply(served.status, served.body, served.headers), request.method)
+
     def _authenticate(self, request: Request) -> str:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -117,15 +139,22 @@ class App:
                     "The authentication failed because of missing 'Authorization' header."
                 ),
             )
-        principal = self.state.tokens.principal(token.strip()) if scheme == "Bearer" else None
-        if principal is None:
+        try:
+            if scheme != "Bearer":
+                raise TokenRejected(
+                    "InvalidAuthenticationToken",
+                    "The access token is invalid.",
+                    "The access token is invalid.",
+                )
+            claims = self.state.tokens.verify(token.strip(), audiences=ARM_AUDIENCES)
+        except TokenRejected as rejected:
             raise ArmError(
                 401,
-                "InvalidAuthenticationToken",
-                "The access token is invalid.",
-                headers=_challenge("The access token is invalid."),
-            )
-        return principal
+                rejected.code,
+                rejected.message,
+                headers=_challenge(rejected.challenge, rejected.authority),
+            ) from None
+        return str(claims["oid"])
 
     def _handle(self, request: Request, caller: str, fault: Fault | None) -> Reply:
         if fault is not None:
@@ -228,9 +257,9 @@ def _response(reply: Reply, method: str) -> Response:
     )
 
 
-def _challenge(description: str) -> dict[str, str]:
+def _challenge(description: str, tenant: str = "") -> dict[str, str]:
     return {
-        "WWW-Authenticate": 'Bearer authorization_uri="https://login.windows.net/", '
+        "WWW-Authenticate": f'Bearer authorization_uri="https://login.windows.net/{tenant}", '
         f'error="invalid_token", error_description="{description}"'
     }
 

@@ -62,6 +62,8 @@ class EmulatorConfig:
     """Long-running operations: from start until they finish."""
     token_lifetime: Delay = field(default_factory=lambda: Delay(3600.0, 86400.0))
     """How long a replaced control-plane identity's token stays in use."""
+    access_token_lifetime: Delay = field(default_factory=lambda: Delay(3600.0, 5400.0))
+    """Bearer tokens the emulator issues: Entra's default, a random 60-90 minutes."""
     newest_node_image: str = "AKSUbuntu-2204gen2containerd-202501.01.0"
     """The newest node image the emulated AKS offers."""
     page_size: int = 100

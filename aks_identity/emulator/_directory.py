@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import random
 import uuid
 from collections.abc import Callable
@@ -27,6 +28,10 @@ class DirectoryPrincipal:
     principal_type: str
     created_at: float
     replicated_at: float
+    resource_id: str | None = None
+    """For a managed identity, the resource it belongs to (identity or cluster ID)."""
+    user_assigned: bool = False
+    """For a managed identity: user-assigned (True) or system-assigned (False)."""
 
 
 class Directory:
@@ -39,6 +44,7 @@ class Directory:
         self._now = now
         self._delay = replication_delay
         self._principals: dict[str, DirectoryPrincipal] = {}
+        self._secrets: dict[str, str] = {}
 
     def add_principal(
         self,
@@ -48,6 +54,8 @@ class Directory:
         display_name: str,
         principal_type: str = "ServicePrincipal",
         replicated: bool = False,
+        resource_id: str | None = None,
+        user_assigned: bool = False,
     ) -> DirectoryPrincipal:
         """Create a principal; ARM sees it after the replication delay (or at once)."""
         now = self._now()
@@ -59,6 +67,8 @@ class Directory:
             principal_type=principal_type,
             created_at=now,
             replicated_at=now + delay,
+            resource_id=resource_id,
+            user_assigned=user_assigned,
         )
         self._principals[principal.object_id] = principal
         return principal
@@ -72,6 +82,22 @@ class Directory:
         wanted = client_id.lower()
         return next((p for p in self._principals.values() if p.client_id == wanted), None)
 
+    def add_secret(self, client_id: str, secret: str) -> None:
+        """Give an application (by client ID) a client secret the token endpoint accepts."""
+        self._secrets[client_id.lower()] = secret
+
+    def secret_matches(self, client_id: str, secret: str) -> bool:
+        """Whether ``secret`` is the application's client secret (constant-time compare)."""
+        expected = self._secrets.get(client_id.lower())
+        return expected is not None and hmac.compare_digest(
+            expected.encode("utf-8"), secret.encode("utf-8")
+        )
+
+    def replicated(self) -> list[DirectoryPrincipal]:
+        """Every principal ARM and Graph can see now, in creation order."""
+        now = self._now()
+        return [p for p in self._principals.values() if p.replicated_at <= now]
+
     def is_replicated(self, object_id: str) -> bool:
         """Whether ARM can see the principal now."""
         principal = self.get(object_id)
@@ -79,8 +105,11 @@ class Directory:
 
     def remove(self, object_id: str) -> None:
         """Delete a principal (its role assignments stay, as in Azure)."""
-        self._principals.pop(object_id.lower(), None)
+        removed = self._principals.pop(object_id.lower(), None)
+        if removed is not None:
+            self._secrets.pop(removed.client_id, None)
 
     def clear(self) -> None:
         """Forget every principal."""
         self._principals.clear()
+        self._secrets.clear()

@@ -34,6 +34,9 @@ class Emulator(AksEmulatorMixin):
     than the wall clock). Delays are seconds, or ``(low, high)`` for seeded random durations.
     ``subscriptions=N`` emulates N subscriptions in the one tenant (:attr:`subscription_ids`;
     the first is :attr:`subscription_id`). The default caller is Owner of every subscription.
+    Bearer tokens are RS256 JWTs that expire
+    on the emulator's clock after ``access_token_lifetime`` (Entra's default: a random 60 to 90
+    minutes); ``token_lifetime`` is how long a replaced cluster identity's token stays in use.
     """
 
     def __init__(
@@ -46,6 +49,7 @@ class Emulator(AksEmulatorMixin):
         replication_delay: DelayLike = 0.0,
         lro_duration: DelayLike = 30.0,
         token_lifetime: DelayLike = (3600.0, 86400.0),
+        access_token_lifetime: DelayLike = (3600.0, 5400.0),
         newest_node_image: str | None = None,
         page_size: int = 100,
         poll_step: float = 15.0,
@@ -65,6 +69,7 @@ class Emulator(AksEmulatorMixin):
             replication_delay=Delay.of(replication_delay),
             lro_duration=Delay.of(lro_duration),
             token_lifetime=Delay.of(token_lifetime),
+            access_token_lifetime=Delay.of(access_token_lifetime),
             page_size=page_size,
             poll_step=poll_step,
         )
@@ -158,9 +163,28 @@ class Emulator(AksEmulatorMixin):
         """Fault injection: ``emu.faults.inject(429, method="PUT", path="roleAssignments")``."""
         return self.state.faults
 
-    def credential(self, principal_id: str | None = None) -> EmulatorCredential:
-        """A TokenCredential for ``principal_id`` (object ID; default: the Owner caller)."""
-        return EmulatorCredential(self.state.tokens, principal_id or self.state.caller_id)
+    def credential(
+        self, principal_id: str | None = None, *, tenant_id: str | None = None
+    ) -> EmulatorCredential:
+        """A TokenCredential for ``principal_id`` (object ID; default: the Owner caller).
+
+        Its tokens are for ARM or Microsoft Graph, as the scope asks, and renew themselves on
+        the emulator's clock. ``tenant_id`` makes tokens of another tenant (ARM refuses them
+        with InvalidAuthenticationTokenTenant): for tests.
+        """
+        return EmulatorCredential(
+            self.state.tokens, principal_id or self.state.caller_id, tenant_id=tenant_id
+        )
+
+    @property
+    def caller_client_id(self) -> str:
+        """Application (client) ID of the default caller, for ``az login --service-principal``."""
+        return self.state.caller_client_id
+
+    @property
+    def caller_secret(self) -> str:
+        """Client secret of the default caller at the emulator's token endpoint."""
+        return self.state.caller_secret
 
     def azure(self, *, subscription_id: str | None = None, **retry: Any) -> Azure:
         """An ``aks_identity.Azure`` wired to this emulator; every wait runs on its clock.
@@ -203,18 +227,39 @@ class Emulator(AksEmulatorMixin):
         return principal.object_id
 
     def create_service_principal(
-        self, display_name: str = "service-principal", *, replicated: bool = False
+        self,
+        display_name: str = "service-principal",
+        *,
+        replicated: bool = False,
+        role: str | None = None,
+        scope: str | None = None,
     ) -> tuple[str, str]:
-        """A legacy service principal (application) for AKS: ``(client_id, secret)``.
+        """A service principal (application with a client secret): ``(client_id, secret)``.
 
-        ARM sees it after the replication delay, or at once with ``replicated=True``. The
-        secret is random and not checked by the emulator.
+        ARM, Graph and the token endpoint see it after the replication delay, or at once with
+        ``replicated=True``. The secret is what the token endpoint checks (a legacy AKS
+        service principal, or ``az login --service-principal``). With ``role`` (name or GUID)
+        it holds that role at ``scope`` (default: the subscription), in force at once.
         """
+        if role is not None:
+            get_role(role)  # unknown role names fail before anything is created
+        secret = secrets.token_urlsafe(24)
         with self.state.lock:
             principal = self.state.directory.add_principal(
                 display_name=display_name, replicated=replicated
             )
-        return principal.client_id, secrets.token_urlsafe(24)
+            self.state.directory.add_secret(principal.client_id, secret)
+            if role is not None:
+                self.grant(principal.object_id, role, scope, in_force=True)
+        return principal.client_id, secret
+
+    def service_principal_id(self, client_id: str) -> str:
+        """The object ID of the service principal with ``client_id`` (KeyError if none)."""
+        with self.state.lock:
+            principal = self.state.directory.find_by_client_id(client_id)
+        if principal is None:
+            raise KeyError(f"no service principal with client ID {client_id!r}")
+        return principal.object_id
 
     def grant(
         self,

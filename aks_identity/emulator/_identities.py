@@ -39,7 +39,9 @@ class Identities:
         if existing is not None:
             existing["tags"] = dict(tags or {})
             return self._store.put(rid, existing)
-        principal = self._directory.add_principal(display_name=parts[-1])
+        principal = self._directory.add_principal(
+            display_name=parts[-1], resource_id=rid, user_assigned=True
+        )
         body = {
             "id": rid,
             "name": parts[-1],

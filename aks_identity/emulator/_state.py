@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import random
+import secrets
 import threading
 from typing import Any, Protocol
 
@@ -49,7 +50,6 @@ class State:
         self.clock = clock
         self.seed = seed
         self.lock = threading.RLock()
-        self.tokens = Tokens()
         self.requests = RequestLog()
         self.faults = Faults(seed)
         self.location_default = location_default
@@ -65,6 +65,17 @@ class State:
             new_guid(extra) for _ in range(subscriptions - 1)
         ]
         """Every emulated subscription of the tenant; the first is :attr:`subscription_id`."""
+        self.caller_client_id = new_guid(ids)
+        """Application (client) ID of the default caller, for the token endpoint."""
+        self.caller_secret = secrets.token_urlsafe(24)
+        """Client secret of the default caller (survives :meth:`reset`)."""
+        self.tokens = Tokens(
+            tenant_id=self.tenant_id,
+            now=clock.now,
+            epoch=self.epoch.timestamp(),
+            lifetime=lambda: self.config.access_token_lifetime,
+            seed=seed,
+        )
         self._build()
 
     def _build(self) -> None:
@@ -88,10 +99,12 @@ class State:
         self.operations = Operations(self.clock, self.rng, lambda: self.config.poll_step)
         self.directory.add_principal(
             object_id=self.caller_id,
+            client_id=self.caller_client_id,
             display_name="emulator-user",
             principal_type="User",
             replicated=True,
         )
+        self.directory.add_secret(self.caller_client_id, self.caller_secret)
         for subscription in self.subscription_ids:
             self.rbac.assign(
                 f"/subscriptions/{subscription}",
