@@ -173,9 +173,7 @@ def _identity(
     control_plane = plan.control_plane
     if control_plane.kind == SYSTEM_ASSIGNED:
         if runtime.system_principal_id is None:
-            principal = state.directory.add_principal(
-                display_name=ref.name, resource_id=ref.id
-            )
+            principal = state.directory.add_principal(display_name=ref.name, resource_id=ref.id)
             runtime.system_principal_id = principal.object_id
         return {
             "type": SYSTEM_ASSIGNED,

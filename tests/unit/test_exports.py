@@ -5,15 +5,58 @@ from __future__ import annotations
 import aks_identity
 
 EXPECTED = {
-    "AKS_IDENTITIES", "BUILTIN_ROLES", "AddonProfile", "AgentPool", "AksIdentityError",
-    "AksIdentityWarning", "AuthorizationError", "Azure", "CatalogEntry", "Cluster",
-    "ClusterIdentity", "ConfirmationRequired", "ConflictError", "DefaultPermission",
-    "DowntimeWarning", "IdentityCategory", "IdentityType", "IdentityUse", "KubeletIdentity",
-    "ManagedIdentity", "NetworkProfile", "NotFoundError", "Plan", "PlannedGrant", "PodIdentity",
-    "Principal", "PrincipalType", "PropagationTimeout", "PropagationWarning",
-    "RegistryReattachWarning", "ResourceGroup", "ResourceId", "ResourceKind", "RetryPolicy",
-    "Role", "RoleAssignment", "ServicePrincipal", "ServicePrincipalKubeletWarning", "Step",
-    "TokenRefreshWarning", "TransientError", "ValidationError", "get_role",
+    "AKS_IDENTITIES",
+    "BUILTIN_ROLES",
+    "AddonProfile",
+    "AgentPool",
+    "AksIdentityError",
+    "AksIdentityWarning",
+    "AuthorizationError",
+    "Azure",
+    "CatalogEntry",
+    "Cluster",
+    "ClusterIdentity",
+    "ConfirmationRequired",
+    "ConflictError",
+    "DefaultPermission",
+    "DowntimeWarning",
+    "IdentityCategory",
+    "IdentityType",
+    "IdentityUse",
+    "KubeletIdentity",
+    "ManagedIdentity",
+    "NetworkProfile",
+    "NotFoundError",
+    "Plan",
+    "PlannedGrant",
+    "PodIdentity",
+    "Principal",
+    "PrincipalType",
+    "PropagationTimeout",
+    "PropagationWarning",
+    "RegistryReattachWarning",
+    "ResourceGroup",
+    "ResourceId",
+    "ResourceKind",
+    "RetryPolicy",
+    "Role",
+    "RoleAssignment",
+    "ServicePrincipal",
+    "ServicePrincipalKubeletWarning",
+    "Step",
+    "TokenRefreshWarning",
+    "TransientError",
+    "ValidationError",
+    "get_role",
+    # fleet (issue 11)
+    "AuditReport",
+    "ClusterOutcome",
+    "ClusterPlan",
+    "Finding",
+    "Fleet",
+    "FleetPlan",
+    "FleetResult",
+    "Severity",
 }
 
 
@@ -33,12 +76,31 @@ def test_no_private_or_sdk_names_leak() -> None:
 
 
 def test_errors_form_one_tree() -> None:
-    for name in ("ValidationError", "NotFoundError", "ConflictError", "AuthorizationError",
-                 "TransientError", "PropagationTimeout", "ConfirmationRequired"):
+    for name in (
+        "ValidationError",
+        "NotFoundError",
+        "ConflictError",
+        "AuthorizationError",
+        "TransientError",
+        "PropagationTimeout",
+        "ConfirmationRequired",
+    ):
         assert issubclass(getattr(aks_identity, name), aks_identity.AksIdentityError)
 
 
 def test_binding_emulator_api_is_present(arm_emulator: object) -> None:
-    for attr in ("url", "subscription_id", "tenant_id", "credential", "ca_bundle", "azure",
-                 "clock", "requests", "faults", "check_access", "put_resource", "reset"):
+    for attr in (
+        "url",
+        "subscription_id",
+        "tenant_id",
+        "credential",
+        "ca_bundle",
+        "azure",
+        "clock",
+        "requests",
+        "faults",
+        "check_access",
+        "put_resource",
+        "reset",
+    ):
         assert hasattr(arm_emulator, attr), attr
