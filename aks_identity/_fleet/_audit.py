@@ -157,7 +157,8 @@ def findings(data: AuditInput) -> list[Finding]:
                 code="DirectoryNotReadable",
                 severity=Severity.WARNING,
                 message="Microsoft Graph could not be read, so orphaned role assignments and "
-                f"registries of retired service principals were not checked: {data.directory_error}",
+                "registries of retired service principals were not checked: "
+                f"{data.directory_error}",
                 fix="grant the caller Directory.Read.All (or a directory reader role), then "
                 "re-run fleet.audit()",
             )
@@ -229,18 +230,22 @@ def _cluster_findings(cluster: Cluster, grants: _Grants, data: AuditInput) -> li
     pre_created = (
         kubelet is not None and (kubelet.resource_id.resource_group or "").lower() != node_group
     )
-    if kubelet is not None and pre_created and cluster.principal_id:
-        if not grants.covers(cluster.principal_id, IDENTITY_ASSIGN, str(kubelet.resource_id)):
-            found.append(
-                _finding(
-                    cluster,
-                    "KubeletMissingManagedIdentityOperator",
-                    Severity.ERROR,
-                    f"the control-plane identity cannot assign pre-created kubelet identity "
-                    f"{kubelet.name}: no Managed Identity Operator (or equivalent) on it",
-                    f"cluster.grant('Managed Identity Operator', '{kubelet.resource_id}')",
-                )
+    if (
+        kubelet is not None
+        and pre_created
+        and cluster.principal_id
+        and not grants.covers(cluster.principal_id, IDENTITY_ASSIGN, str(kubelet.resource_id))
+    ):
+        found.append(
+            _finding(
+                cluster,
+                "KubeletMissingManagedIdentityOperator",
+                Severity.ERROR,
+                f"the control-plane identity cannot assign pre-created kubelet identity "
+                f"{kubelet.name}: no Managed Identity Operator (or equivalent) on it",
+                f"cluster.grant('Managed Identity Operator', '{kubelet.resource_id}')",
             )
+        )
     if kubelet is not None and service_principal and kind is not IdentityType.SERVICE_PRINCIPAL:
         found.extend(_registries_left_behind(cluster, service_principal, grants))
     if (
@@ -277,7 +282,8 @@ def _kubelet_on_service_principal(cluster: Cluster, client_id: str, data: AuditI
     elif newer is False:
         state, fix = (
             "no newer node image exists yet: the kubelet moves with the next node image",
-            "wait for the next AKS node image, then cluster.upgrade_node_images(allow_downtime=True)",
+            "wait for the next AKS node image, then "
+            "cluster.upgrade_node_images(allow_downtime=True)",
         )
     else:
         state, fix = (

@@ -264,7 +264,8 @@ class Fleet:
         if where is not None and not callable(where):
             raise ValidationError(
                 "where must be a function of a Cluster returning True for the clusters to "
-                "migrate (e.g. where=lambda c: c.identity_type is aki.IdentityType.SERVICE_PRINCIPAL)",
+                "migrate (e.g. where=lambda c: c.identity_type is "
+                "aki.IdentityType.SERVICE_PRINCIPAL)",
                 rule="where",
             )
         target = self._target(to)

@@ -169,7 +169,7 @@ def _plan_one(cluster: Cluster, target: str | ManagedIdentity) -> ClusterPlan:
             if to_system is None:
                 return ClusterPlan(cluster=cluster, plan=None, skipped=UNSUPPORTED_SYSTEM_ASSIGNED)
             return ClusterPlan(cluster=cluster, plan=to_system(dry_run=True))
-        # a service principal cluster migrates; a system-assigned one gets a plan that writes nothing
+        # a service principal cluster migrates; a system-assigned one: a plan writing nothing
         return ClusterPlan(cluster=cluster, plan=cluster.enable_managed_identity(dry_run=True))
     except AksIdentityError as error:
         return ClusterPlan(cluster=cluster, plan=None, skipped=f"refused: {error}")

@@ -156,7 +156,7 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int 
 
     def line(values: Sequence[str]) -> str:
         cells = []
-        for value, size in zip(values, widths):
+        for value, size in zip(values, widths, strict=True):
             text = value if len(value) <= size else value[: max(0, size - 1)] + "…"
             cells.append(text.ljust(size))
         return "  ".join(cells).rstrip()

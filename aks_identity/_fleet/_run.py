@@ -28,7 +28,7 @@ from ._plan import ClusterPlan, FleetPlan
 from ._report import text_table
 
 if TYPE_CHECKING:
-    from tqdm.auto import tqdm as Tqdm
+    from tqdm.auto import tqdm
 
 __all__ = ["ClusterOutcome", "FleetResult", "run"]
 
@@ -133,7 +133,7 @@ class _Runner:
         plan: FleetPlan,
         journal: Journal,
         max_failures: int | None,
-        bar: Tqdm[Any] | None,
+        bar: tqdm[Any] | None,
     ) -> None:
         self._plan = plan
         self._journal = journal
