@@ -6,6 +6,7 @@ import csv
 import enum
 import io
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -58,9 +59,12 @@ _COLUMNS = ("severity", "code", "cluster", "message", "fix")
 
 
 def _cluster_label(cluster_id: str) -> str:
+    """``name (group, subscription 1234abcd)`` for a cluster ID; other IDs as they are."""
     parts = cluster_id.split("/")
     if len(parts) >= 9:
-        return f"{parts[4]}/{parts[8]}"
+        return f"{parts[8]} ({parts[4]}, subscription {parts[2][:8]})"
+    if len(parts) == 3:
+        return f"subscription {parts[2]}"
     return cluster_id
 
 
@@ -119,13 +123,27 @@ class AuditReport:
             + ", ".join(parts)
         )
 
-    def to_table(self, width: int = 160) -> str:
-        """A plain-text table (the CLI's), one finding per row, then the summary."""
-        rows = [
-            (f.severity.value, f.code, _cluster_label(f.cluster_id), f.message, f.fix)
-            for f in self.findings
-        ]
-        return text_table(_COLUMNS, rows, width) + "\n" + self.summary()
+    def to_table(self, width: int = 100) -> str:
+        """Plain text for a terminal (the CLI's): one block per finding, then the summary.
+
+        Each block: severity, code and cluster on one line; the message wrapped below it, then
+        the fix (the library call) on one line.
+        """
+        code_width = max([len(f.code) for f in self.findings] + [4])
+        indent = " " * 9
+        lines = [f"aks-identity audit: {self.summary()}", ""]
+        for finding in self.findings:
+            lines.append(
+                f"{finding.severity.value.upper():<8} {finding.code:<{code_width}}  "
+                f"{_cluster_label(finding.cluster_id)}"
+            )
+            lines += textwrap.wrap(
+                finding.message, width, initial_indent=indent, subsequent_indent=indent
+            )
+            lines.append(f"{indent}fix: {finding.fix}")  # not wrapped: it is code to copy
+        if not self.findings:
+            lines.append("no findings")
+        return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.to_table()
