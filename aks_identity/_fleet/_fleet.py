@@ -102,14 +102,19 @@ class Fleet:
 
     @classmethod
     def from_environment(
-        cls, *, cloud: str | None = None, retry: RetryPolicy = _DEFAULT_RETRY
+        cls,
+        subscriptions: Iterable[str] | None = None,
+        *,
+        cloud: str | None = None,
+        retry: RetryPolicy = _DEFAULT_RETRY,
     ) -> Fleet:
-        """Every subscription ``DefaultAzureCredential`` can see (cloud: ``AZURE_CLOUD``)."""
+        """``DefaultAzureCredential`` (cloud: ``AZURE_CLOUD``); every subscription it can see
+        unless ``subscriptions`` lists some."""
         from azure.identity import DefaultAzureCredential
 
         name = cloud or os.environ.get("AZURE_CLOUD") or "AzureCloud"
         credential = DefaultAzureCredential(authority=endpoints(name).authority)
-        return cls(credential, None, cloud=name, retry=retry)
+        return cls(credential, subscriptions, cloud=name, retry=retry)
 
     # -- connection --------------------------------------------------------------------------
 

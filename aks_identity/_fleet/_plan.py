@@ -94,6 +94,26 @@ class FleetPlan:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The plan as plain data (the CLI's ``--json``): totals and each cluster's steps."""
+        return {
+            "target": self.target,
+            "writes": self.writes,
+            "grants": self.grants,
+            "downtime": list(self.downtime),
+            "clusters": [
+                {
+                    "cluster_id": e.cluster_id,
+                    "status": e.status,
+                    "skipped": e.skipped,
+                    "operation": e.plan.operation if e.plan is not None else None,
+                    "steps": [str(step) for step in e.plan.steps] if e.plan is not None else [],
+                    "warnings": [str(w) for w in e.plan.warnings] if e.plan is not None else [],
+                }
+                for e in self.entries
+            ],
+        }
+
     def summary(self) -> str:
         """One line of totals."""
         counts = {

@@ -143,6 +143,12 @@ class AuditReport:
             lines.append(f"{indent}fix: {finding.fix}")  # not wrapped: it is code to copy
         if not self.findings:
             lines.append("no findings")
+        else:
+            lines += [
+                "",
+                "Each fix is Python: `cluster` is the cluster (fleet.clusters()), `az` its "
+                "subscription's client (fleet.azure(subscription_id)).",
+            ]
         return "\n".join(lines)
 
     def __str__(self) -> str:

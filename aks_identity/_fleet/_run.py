@@ -77,6 +77,17 @@ class FleetResult:
         """No cluster failed and every cluster was started."""
         return not self.failed and not self.with_status("not-started")
 
+    def as_dict(self) -> dict[str, Any]:
+        """The outcomes as plain data (the CLI's ``--json``)."""
+        return {
+            "ok": self.ok,
+            "stopped_early": self.stopped_early,
+            "clusters": [
+                {"cluster_id": o.cluster_id, "status": o.status, "message": o.message}
+                for o in self.outcomes
+            ],
+        }
+
     def summary(self) -> str:
         """Counts by status."""
         counts = [f"{len(self.with_status(s))} {s}" for s in STATUSES if self.with_status(s)]
