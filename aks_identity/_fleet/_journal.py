@@ -57,6 +57,7 @@ class Journal:
         ids = sorted(c.lower() for c in clusters)
         if self.path.exists() and self.path.stat().st_size > 0:
             self.state = _read(self.path, fingerprint, target, ids)
+            _drop_torn_line(self.path)
             return
         header = {
             "format": FORMAT,
@@ -93,6 +94,15 @@ class Journal:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def _drop_torn_line(path: Path) -> None:
+    """A killed run may leave half a line at the end: cut it, so appends start afresh."""
+    data = path.read_bytes()
+    if data.endswith(b"\n"):
+        return
+    with path.open("r+b") as handle:
+        handle.truncate(data.rfind(b"\n") + 1)
 
 
 def _not_ours(path: Path, why: str) -> ValidationError:
