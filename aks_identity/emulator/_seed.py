@@ -32,7 +32,9 @@ def seed_identity(
     """A user-assigned identity (its resource group made if missing); its ARM body."""
     state = emu.state
     with state.lock:
-        state.resources.ensure_resource_group(resource_group, location, subscription_id=subscription_id)
+        state.resources.ensure_resource_group(
+            resource_group, location, subscription_id=subscription_id
+        )
         rid = identity_id(subscription_id, resource_group, name)
         return state.identities.create_user_assigned(rid, location, {})
 
@@ -56,7 +58,11 @@ def _cluster_body(
         "osType": "Linux",
         "type": "VirtualMachineScaleSets",
     }
-    props: dict[str, Any] = {"dnsPrefix": name[:10], "enableRBAC": True, "agentPoolProfiles": [pool]}
+    props: dict[str, Any] = {
+        "dnsPrefix": name[:10],
+        "enableRBAC": True,
+        "agentPoolProfiles": [pool],
+    }
     body: dict[str, Any] = {"location": location, "properties": props}
     if tags:
         body["tags"] = dict(tags)
@@ -106,7 +112,9 @@ def seed_cluster(
     state = emu.state
     ref = ClusterRef(subscription_id, resource_group, name)
     with state.lock:
-        state.resources.ensure_resource_group(resource_group, location, subscription_id=subscription_id)
+        state.resources.ensure_resource_group(
+            resource_group, location, subscription_id=subscription_id
+        )
         control = identity["properties"]["principalId"] if identity is not None else None
         if control is not None and subnet_id is not None:
             emu.grant(control, "Network Contributor", subnet_id, in_force=True)
@@ -188,13 +196,16 @@ def seed_demo_fleet(emu: Emulator, location: str = "westus2") -> dict[str, str]:
     emu.put_resource(registry, {"location": location, "sku": {"name": "Standard"}})
     vnet = scope(prod, "Microsoft.Network/virtualNetworks", "vnet-prod")
     emu.put_resource(
-        vnet, {"location": location, "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}}}
+        vnet,
+        {"location": location, "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}}},
     )
     subnet = f"{vnet}/subnets/inventory"
     emu.put_resource(subnet, {"properties": {"addressPrefix": "10.1.0.0/16"}})
 
     client_payments, _ = emu.create_service_principal("sp-payments", replicated=True)
-    ids["payments"] = seed_cluster(emu, prod, rg, "payments", service_principal=client_payments)["id"]
+    ids["payments"] = seed_cluster(emu, prod, rg, "payments", service_principal=client_payments)[
+        "id"
+    ]
 
     client_checkout, _ = emu.create_service_principal("sp-checkout", replicated=True)
     sp_object = emu.state.directory.find_by_client_id(client_checkout)
@@ -209,7 +220,9 @@ def seed_demo_fleet(emu: Emulator, location: str = "westus2") -> dict[str, str]:
 
     control = seed_identity(emu, staging, rg, "search-control", location)
     kubelet = seed_identity(emu, staging, rg, "search-kubelet", location)
-    ids["search"] = seed_cluster(emu, staging, rg, "search", identity=control, kubelet=kubelet)["id"]
+    ids["search"] = seed_cluster(emu, staging, rg, "search", identity=control, kubelet=kubelet)[
+        "id"
+    ]
     _revoke(emu, control["properties"]["principalId"], kubelet["id"])
 
     pod = seed_identity(emu, staging, rg, "orders-reader", location)
@@ -246,13 +259,20 @@ def seed_demo_fleet(emu: Emulator, location: str = "westus2") -> dict[str, str]:
 
     broad = seed_identity(emu, sandbox, rg, "sandbox-control", location)
     ids["sandbox"] = seed_cluster(emu, sandbox, rg, "sandbox", identity=broad)["id"]
-    emu.grant(broad["properties"]["principalId"], "Contributor", f"/subscriptions/{sandbox}", in_force=True)
+    emu.grant(
+        broad["properties"]["principalId"],
+        "Contributor",
+        f"/subscriptions/{sandbox}",
+        in_force=True,
+    )
     healthy = seed_identity(emu, sandbox, rg, "healthy-control", location)
     ids["healthy"] = seed_cluster(emu, sandbox, rg, "healthy", identity=healthy)["id"]
 
     gone = seed_identity(emu, sandbox, rg, "deleted-app", location)
     gone_principal = gone["properties"]["principalId"]
-    emu.grant(gone_principal, "Reader", f"/subscriptions/{sandbox}/resourceGroups/{rg}", in_force=True)
+    emu.grant(
+        gone_principal, "Reader", f"/subscriptions/{sandbox}/resourceGroups/{rg}", in_force=True
+    )
     with emu.state.lock:  # the identity is deleted; its role assignment stays behind (as in Azure)
         emu.state.resources.delete(gone["id"])
         emu.state.directory.remove(gone_principal)

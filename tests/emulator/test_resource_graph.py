@@ -17,11 +17,10 @@ from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.mgmt.resourcegraph import ResourceGraphClient
 from azure.mgmt.resourcegraph.models import FacetRequest, QueryRequest, QueryRequestOptions
+from emu_support import Clients
 
 from aks_identity.emulator import Emulator
 from aks_identity.emulator._seed import seed_cluster, seed_identity
-
-from emu_support import Clients
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +46,10 @@ def client(emu: Emulator, principal_id: str | None = None, **options: Any) -> Re
     )
 
 
-CLUSTERS = "resources | where type =~ 'Microsoft.ContainerService/managedClusters' | project id, name, subscriptionId"
+CLUSTERS = (
+    "resources | where type =~ 'Microsoft.ContainerService/managedClusters'"
+    " | project id, name, subscriptionId"
+)
 
 
 def test_basic_query_shape(emu: Emulator) -> None:
@@ -62,12 +64,16 @@ def test_basic_query_shape(emu: Emulator) -> None:
 
 
 def test_rows_carry_the_arm_resource_with_resource_graph_casing(emu: Emulator) -> None:
-    rows = client(emu).resources(
-        QueryRequest(
-            subscriptions=[emu.subscription_ids[1]],
-            query="resources | where name == 'b0'",
+    rows = (
+        client(emu)
+        .resources(
+            QueryRequest(
+                subscriptions=[emu.subscription_ids[1]],
+                query="resources | where name == 'b0'",
+            )
         )
-    ).data
+        .data
+    )
     [row] = rows
     stored = emu.state.resources.get(row["id"])
 
@@ -106,7 +112,8 @@ def test_without_id_results_are_truncated_not_paged(emu: Emulator) -> None:
     page = client(emu).resources(
         QueryRequest(
             subscriptions=emu.subscription_ids,
-            query="resources | where type =~ 'microsoft.containerservice/managedclusters' | project name",
+            query="resources | where type =~ 'microsoft.containerservice/managedclusters'"
+            " | project name",
             options=QueryRequestOptions(top=2),
         )
     )
@@ -173,13 +180,20 @@ def test_no_subscriptions_means_every_one_the_caller_can_read(emu: Emulator) -> 
 
 
 def test_authorization_resources_list_role_assignments(emu: Emulator) -> None:
-    rows = client(emu).resources(
-        QueryRequest(
-            subscriptions=emu.subscription_ids,
-            query="authorizationresources | where type =~ 'microsoft.authorization/roleassignments' "
-            "| where properties.principalId == '" + emu.caller_id + "' | project id, properties",
+    rows = (
+        client(emu)
+        .resources(
+            QueryRequest(
+                subscriptions=emu.subscription_ids,
+                query="authorizationresources"
+                " | where type =~ 'microsoft.authorization/roleassignments' "
+                "| where properties.principalId == '"
+                + emu.caller_id
+                + "' | project id, properties",
+            )
         )
-    ).data
+        .data
+    )
 
     assert {r["properties"]["scope"] for r in rows} == {
         f"/subscriptions/{s}" for s in emu.subscription_ids
@@ -236,9 +250,7 @@ def test_bad_options_are_bad_requests(emu: Emulator) -> None:
 
 def test_throttled_quota_answers_429_with_retry_after() -> None:
     with Emulator(throttling=True) as emu:
-        statuses = [
-            _raw(emu, {"query": "resources | take 1"}).status_code for _ in range(16)
-        ]
+        statuses = [_raw(emu, {"query": "resources | take 1"}).status_code for _ in range(16)]
         emu.clock.advance(5)
         after = _raw(emu, {"query": "resources | take 1"})
 

@@ -48,7 +48,7 @@ def test_clusters_come_from_one_resource_graph_query(demo: tuple[Emulator, dict[
 def test_each_cluster_is_bound_to_its_own_subscription(
     demo: tuple[Emulator, dict[str, str]],
 ) -> None:
-    emu, ids = demo
+    emu, _ = demo
     with emu.fleet() as fleet:
         found = {c.name: c for c in fleet.clusters()}
         search = found["search"]
@@ -76,8 +76,16 @@ def test_clusters_from_resource_graph_equal_get_cluster(
     with emu.fleet() as fleet:
         for cluster in fleet.clusters():
             direct = fleet.azure(cluster.id.subscription_id or "").get_cluster(cluster.id)
-            for field in ("identity", "service_principal_client_id", "network", "agent_pools",
-                          "addons", "pod_identities", "private_dns_zone", "node_resource_group"):
+            for field in (
+                "identity",
+                "service_principal_client_id",
+                "network",
+                "agent_pools",
+                "addons",
+                "pod_identities",
+                "private_dns_zone",
+                "node_resource_group",
+            ):
                 assert getattr(cluster, field) == getattr(direct, field), (cluster.name, field)
 
 
@@ -153,11 +161,9 @@ def test_fixes_work(demo: tuple[Emulator, dict[str, str]]) -> None:
     emu, ids = demo
     with emu.fleet([emu.subscription_ids[0]]) as fleet:
         inventory = next(c for c in fleet.clusters() if c.name == "inventory")
-        [finding] = [
-            f for f in fleet.audit().by_cluster(ids["inventory"])
-        ]
+        [finding] = [f for f in fleet.audit().by_cluster(ids["inventory"])]
         cluster = inventory  # the fix's `cluster`
-        eval(finding.fix, {"cluster": cluster})  # noqa: S307 - the fix is the library call
+        eval(finding.fix, {"cluster": cluster})
         after = fleet.audit().by_cluster(ids["inventory"])
 
     assert after == []
@@ -188,7 +194,9 @@ def test_report_serialises(report: aki.AuditReport) -> None:
     assert data["findings"][0]["severity"] == "error"  # errors first
     assert html.startswith("<table") and html.count("<tr>") == len(report.findings) + 1
     assert "ServicePrincipalControlPlane" in text and report.summary() in text
-    assert report.at_least("error") and all(f.severity is aki.Severity.ERROR for f in report.at_least("error"))
+    assert report.at_least("error") and all(
+        f.severity is aki.Severity.ERROR for f in report.at_least("error")
+    )
 
 
 def test_an_unknown_subscription_is_reported_not_raised(

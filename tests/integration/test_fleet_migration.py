@@ -29,7 +29,8 @@ def emu(_emulator: Emulator) -> Iterator[Emulator]:
 
 
 def subnet(emu: Emulator, subscription: str, name: str) -> str:
-    vnet = f"/subscriptions/{subscription}/resourceGroups/{RG}/providers/Microsoft.Network/virtualNetworks/vnet"
+    group = f"/subscriptions/{subscription}/resourceGroups/{RG}"
+    vnet = f"{group}/providers/Microsoft.Network/virtualNetworks/vnet"
     if emu.state.resources.get(vnet) is None:
         emu.put_resource(vnet, {"location": "westus2"})
     rid = f"{vnet}/subnets/{name}"
@@ -60,7 +61,8 @@ def network_grants(emu: Emulator, principal: str, scope: str) -> int:
     return sum(
         1
         for a in emu.state.rbac.of_principal(principal)
-        if a.scope.lower() == scope.lower() and a.role_guid == aki.get_role("Network Contributor").guid
+        if a.scope.lower() == scope.lower()
+        and a.role_guid == aki.get_role("Network Contributor").guid
     )
 
 
@@ -78,7 +80,9 @@ def test_service_principal_clusters_move_to_system_assigned(emu: Emulator) -> No
     assert result.ok and len(result.with_status("succeeded")) == 3
     for name in ("sp0", "sp1", "sp2"):
         assert after[name].identity_type is aki.IdentityType.SYSTEM_ASSIGNED
-    assert {o.cluster_id.lower() for o in result.with_status("succeeded")} == {i.lower() for i in ids}
+    assert {o.cluster_id.lower() for o in result.with_status("succeeded")} == {
+        i.lower() for i in ids
+    }
 
 
 def test_plans_are_the_single_cluster_operations_dry_run(emu: Emulator) -> None:
@@ -165,7 +169,9 @@ def test_a_failing_cluster_is_isolated(emu: Emulator) -> None:
     emu.faults.clear()
 
     by_name = {o.name: o for o in result.outcomes}
-    assert by_name["sp1"].status == "failed" and isinstance(by_name["sp1"].error, aki.AksIdentityError)
+    assert by_name["sp1"].status == "failed" and isinstance(
+        by_name["sp1"].error, aki.AksIdentityError
+    )
     assert by_name["sp0"].status == by_name["sp2"].status == "succeeded"
     assert not result.ok
     assert "1 failed" in result.summary()

@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 
 from aks_identity.emulator._kql import KqlError, parse
 
+CLUSTERS = "/providers/Microsoft.ContainerService/managedClusters"
 ROWS = [
     {
-        "id": "/subscriptions/s1/resourceGroups/RG1/providers/Microsoft.ContainerService/managedClusters/Alpha",
+        "id": f"/subscriptions/s1/resourceGroups/RG1{CLUSTERS}/Alpha",
         "name": "Alpha",
         "type": "microsoft.containerservice/managedclusters",
         "location": "westus2",
@@ -18,7 +19,7 @@ ROWS = [
         "tags": {"env": "prod"},
     },
     {
-        "id": "/subscriptions/s1/resourceGroups/rg2/providers/Microsoft.Network/virtualNetworks/vnet",
+        "id": "/subscriptions/s1/resourceGroups/rg2/providers/Microsoft.Network/virtualNetworks/v",
         "name": "vnet",
         "type": "microsoft.network/virtualnetworks",
         "location": "eastus",
@@ -26,7 +27,7 @@ ROWS = [
         "tags": {},
     },
     {
-        "id": "/subscriptions/s2/resourceGroups/rg3/providers/Microsoft.ContainerService/managedClusters/beta",
+        "id": f"/subscriptions/s2/resourceGroups/rg3{CLUSTERS}/beta",
         "name": "beta",
         "type": "microsoft.containerservice/managedclusters",
         "location": "westus2",
@@ -41,9 +42,10 @@ def names(query: str) -> list[str]:
 
 
 def test_where_with_case_insensitive_equality_on_type() -> None:
-    assert names(
-        "Resources | where type =~ 'Microsoft.ContainerService/managedClusters'"
-    ) == ["Alpha", "beta"]
+    assert names("Resources | where type =~ 'Microsoft.ContainerService/managedClusters'") == [
+        "Alpha",
+        "beta",
+    ]
 
 
 def test_double_equals_is_case_sensitive() -> None:
