@@ -24,6 +24,7 @@ from ._log import RequestRecord
 from ._routes import Context, Reply, match
 from ._services import ServiceRequest, service_for
 from ._state import State
+from ._throttle import Throttle
 from ._tokens import ARM_AUDIENCES, TokenRejected
 
 __all__ = ["ROUTE_MODULES", "App"]
@@ -94,7 +95,9 @@ class App:
                 state.operations.settle()
                 caller = self._authenticate(request)
                 fault = state.faults.take(request.method, request.path)
+                limits = self._limits(request)
                 reply = self._handle(request, caller, fault)
+                reply.headers.update(limits)
             except ArmError as error:
                 reply = Reply(error.status, error.body(), error.headers)
                 code = error.code
@@ -126,6 +129,13 @@ class App:
             )
             self._log(request, served.status, served.caller, None, served.error_code)
         return _response(Reply(served.status, served.body, served.headers), request.method)
+
+    def _limits(self, request: Request) -> dict[str, str]:
+        """ARM's per-subscription request limits (``Emulator(throttling=True)``)."""
+        if not self.state.config.throttling:
+            return {}
+        throttle: Throttle = self.state.extensions.setdefault("throttle", Throttle())
+        return throttle.take(request.method, request.path, self.state.clock.now())
 
     def _authenticate(self, request: Request) -> str:
         header = request.headers.get("Authorization", "")
