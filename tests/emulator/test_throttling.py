@@ -48,8 +48,11 @@ def test_without_pacing_the_sdk_honours_429(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(_throttle.LIMITS, "reads", (2.0, 1.0))
     with Emulator(throttling=True) as emu:
         client = ResourceManagementClient(
-            emu.credential(), emu.subscription_id, base_url=emu.url,
-            connection_verify=emu.ca_bundle, retry_backoff_factor=0.01,
+            emu.credential(),
+            emu.subscription_id,
+            base_url=emu.url,
+            connection_verify=emu.ca_bundle,
+            retry_backoff_factor=0.01,
         )
         client.resource_groups.create_or_update("rg", {"location": "westus2"})
         emu.clock.advance(10)
@@ -77,7 +80,10 @@ def test_pacer_respects_resource_graph_quota() -> None:
     pacer = Pacer()
     url = "https://arm/providers/Microsoft.ResourceGraph/resources?api-version=2021-03-01"
     pacer.observe(
-        "POST", url, {"x-ms-user-quota-remaining": "0", "x-ms-user-quota-resets-after": "00:00:04"}, 1.0
+        "POST",
+        url,
+        {"x-ms-user-quota-remaining": "0", "x-ms-user-quota-resets-after": "00:00:04"},
+        1.0,
     )
 
     assert pacer.delay("POST", url, 2.0) == pytest.approx(3.0)
