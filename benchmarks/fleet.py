@@ -27,6 +27,7 @@ from aks_identity.emulator import Emulator
 from aks_identity.emulator._seed import seed_cluster, seed_identity
 
 RG = "fleet"
+GROUP = "/subscriptions/{sub}/resourceGroups/" + RG + "/providers"
 ROLES = (
     "Reader",
     "Contributor",
@@ -54,7 +55,8 @@ def seed_fleet(emu: Emulator, clusters: int, assignments: int) -> None:
         while made < assignments:
             principal = rng.choice(principals)
             sub = rng.choice(subs)
-            scope = f"/subscriptions/{sub}/resourceGroups/{RG}/providers/Microsoft.KeyVault/vaults/kv{rng.randrange(5000)}"
+            vault = f"Microsoft.KeyVault/vaults/kv{rng.randrange(5000)}"
+            scope = f"{GROUP.format(sub=sub)}/{vault}"
             emu.grant(principal, rng.choice(ROLES), scope, in_force=True)
             made += 1
 
@@ -122,7 +124,7 @@ def migration_benchmark(args: argparse.Namespace) -> None:
             sub = subs[index % len(subs)]
             subnet = None
             if index % 2 == 0:
-                vnet = f"/subscriptions/{sub}/resourceGroups/{RG}/providers/Microsoft.Network/virtualNetworks/vnet"
+                vnet = f"{GROUP.format(sub=sub)}/Microsoft.Network/virtualNetworks/vnet"
                 if emu.state.resources.get(vnet) is None:
                     emu.put_resource(vnet, {"location": "westus2"})
                 subnet = f"{vnet}/subnets/s{index}"
@@ -164,7 +166,8 @@ def migration_benchmark(args: argparse.Namespace) -> None:
         f"(goal <= 1.3x); wall {wall:.1f} s at time_scale {args.time_scale:g}"
     )
     print(
-        f"                {len(made)} requests, statuses {dict(sorted(statuses.items(), key=str))}; "
+        f"                {len(made)} requests, "
+        f"statuses {dict(sorted(statuses.items(), key=str))}; "
         f"failed other than 429: {failed or 'none'}; "
         f"duplicate assignments: {sum(n - 1 for n in grants.values() if n > 1)}"
     )
