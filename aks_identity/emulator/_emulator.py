@@ -235,7 +235,19 @@ class Emulator(AksEmulatorMixin):
             retry=policy,
         )
 
-    # -- test hooks ----------------------------------------------------------------------
+    # -- test hooks ----
+
+    def seed_demo_fleet(self) -> dict[str, str]:
+        """A small fleet, one cluster per problem ``Fleet.audit()`` reports; name -> cluster ID.
+
+        Needs ``Emulator(subscriptions=3)`` or more (prod, staging, sandbox). Seeded straight
+        into the backend, at once on any clock.
+        """
+        from ._seed import seed_demo_fleet
+
+        return seed_demo_fleet(self)
+
+    # ----------------------------------------------------------------------------------------
 
     def create_caller(
         self,

@@ -29,6 +29,22 @@ def test_audit_prints_a_table_a_newcomer_can_read_and_gates_ci(
     assert "Each fix is Python" in out
 
 
+def test_the_docs_show_the_table_the_cli_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/fleet.md shows the audit as a user sees it: same findings, same summary."""
+    _, out = run(capsys, "audit", "--emulator")
+    page = (Path(__file__).resolve().parents[2] / "docs" / "fleet.md").read_text()
+
+    def headlines(text: str) -> list[str]:
+        keep = ("ERROR ", "WARNING ", "aks-identity audit:")
+        return [line.rstrip() for line in text.splitlines() if line.startswith(keep)]
+
+    assert headlines(out), out
+    assert headlines(out) == headlines(page), (
+        "regenerate the ```text block of docs/fleet.md with: "
+        "python -m aks_identity audit --emulator"
+    )
+
+
 def test_fail_on_passes_when_nothing_reaches_it(capsys: pytest.CaptureFixture[str]) -> None:
     from aks_identity.emulator import Emulator
 
