@@ -105,6 +105,24 @@ def get_pool(
     )
 
 
+@route("GET", _CLUSTER + r"/upgradeProfiles/default")
+def get_upgrade_profile(
+    ctx: Context, subscription_id: str, resource_group: str, name: str
+) -> Reply:
+    """ManagedClusters_GetUpgradeProfile."""
+    ref = _ref(subscription_id, resource_group, name)
+    return Reply(200, _backend(ctx).upgrade_profile(ref), {})
+
+
+@route("GET", _POOL + r"/upgradeProfiles/default")
+def get_pool_upgrade_profile(
+    ctx: Context, subscription_id: str, resource_group: str, name: str, pool: str
+) -> Reply:
+    """AgentPools_GetUpgradeProfile: ``latestNodeImageVersion`` follows set_newest_node_image."""
+    ref = _ref(subscription_id, resource_group, name)
+    return Reply(200, _backend(ctx).pool_upgrade_profile(ref, pool), {})
+
+
 @route("POST", _POOL + r"/upgradeNodeImageVersion")
 def upgrade_node_image(
     ctx: Context, subscription_id: str, resource_group: str, name: str, pool: str

@@ -128,6 +128,16 @@ class ManagedClusters:
                 return resource
         raise pool_not_found(ref, pool)
 
+    def upgrade_profile(self, ref: ClusterRef) -> dict[str, Any]:
+        """managedClusters/upgradeProfiles/default."""
+        return shapes.cluster_upgrade_profile(self.get(ref))
+
+    def pool_upgrade_profile(self, ref: ClusterRef, pool: str) -> dict[str, Any]:
+        """agentPools/upgradeProfiles/default: ``latestNodeImageVersion`` is the newest image."""
+        cluster = self.get(ref)
+        name = str(self.agent_pool(ref, pool)["name"])
+        return shapes.pool_upgrade_profile(cluster, _pool(cluster, name), self.newest_node_image())
+
     # ------------------------------------------------------------------ writes
 
     def create_or_update(self, ref: ClusterRef, body: Any, caller: str) -> Outcome:

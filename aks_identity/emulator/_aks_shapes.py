@@ -222,3 +222,74 @@ READ_ONLY_PROPERTIES = frozenset(
         "identityProfile",
     }
 )
+
+
+# Kubernetes versions the emulated AKS offers (upgradeProfiles list the ones above a pool's).
+KUBERNETES_VERSIONS = ("1.30.6", "1.31.2", "1.32.0")
+UPGRADE_PROFILE_TYPE = f"{NAMESPACE}/managedClusters/upgradeprofiles"
+POOL_UPGRADE_PROFILE_TYPE = f"{NAMESPACE}/managedClusters/agentPools/upgradeProfiles"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
+def upgrades(current: str) -> list[dict[str, Any]]:
+    """``upgrades``: the offered Kubernetes versions newer than ``current``."""
+    return [
+        {"kubernetesVersion": v}
+        for v in KUBERNETES_VERSIONS
+        if _version_key(v) > _version_key(current)
+    ]
+
+
+def _pool_version(profile: dict[str, Any]) -> str:
+    return str(profile.get("currentOrchestratorVersion") or profile.get("orchestratorVersion"))
+
+
+def pool_upgrade_profile(
+    cluster: dict[str, Any], profile: dict[str, Any], latest_node_image: str
+) -> dict[str, Any]:
+    """AgentPoolUpgradeProfile (AgentPoolsGetUpgradeProfile.json): ``latestNodeImageVersion``
+    is the newest node image AKS offers the pool."""
+    version = _pool_version(profile)
+    return {
+        "id": f"{cluster['id']}/agentPools/{profile['name']}/upgradeprofiles/default",
+        "name": "default",
+        "type": POOL_UPGRADE_PROFILE_TYPE,
+        "properties": {
+            "kubernetesVersion": version,
+            "osType": profile.get("osType", "Linux"),
+            "upgrades": upgrades(version),
+            "latestNodeImageVersion": latest_node_image,
+        },
+    }
+
+
+def cluster_upgrade_profile(cluster: dict[str, Any]) -> dict[str, Any]:
+    """ManagedClusterUpgradeProfile (ManagedClustersGetUpgradeProfile.json)."""
+    props = cluster["properties"]
+    version = str(props.get("currentKubernetesVersion") or props.get("kubernetesVersion"))
+    pools = [
+        {
+            "name": p["name"],
+            "kubernetesVersion": _pool_version(p),
+            "osType": p.get("osType", "Linux"),
+            "upgrades": upgrades(_pool_version(p)),
+        }
+        for p in props.get("agentPoolProfiles") or []
+    ]
+    return {
+        "id": f"{cluster['id']}/upgradeprofiles/default",
+        "name": "default",
+        "type": UPGRADE_PROFILE_TYPE,
+        "properties": {
+            "controlPlaneProfile": {
+                "kubernetesVersion": version,
+                "name": "master",
+                "osType": "Linux",
+                "upgrades": upgrades(version),
+            },
+            "agentPoolProfiles": pools,
+        },
+    }
