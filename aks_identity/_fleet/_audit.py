@@ -282,8 +282,8 @@ def _kubelet_on_service_principal(cluster: Cluster, client_id: str, data: AuditI
     elif newer is False:
         state, fix = (
             "no newer node image exists yet: the kubelet moves with the next node image",
-            "wait for the next AKS node image, then "
-            "cluster.upgrade_node_images(allow_downtime=True)",
+            "cluster.upgrade_node_images(allow_downtime=True)  # once AKS publishes a newer "
+            "node image",
         )
     else:
         state, fix = (

@@ -276,4 +276,6 @@ def seed_demo_fleet(emu: Emulator, location: str = "westus2") -> dict[str, str]:
     with emu.state.lock:  # the identity is deleted; its role assignment stays behind (as in Azure)
         emu.state.resources.delete(gone["id"])
         emu.state.directory.remove(gone_principal)
+    # a newer node image is out: checkout's kubelet can leave the service principal now
+    emu.set_newest_node_image("AKSUbuntu-2204gen2containerd-202502.01.0")
     return ids
