@@ -322,3 +322,25 @@ def test_plan_renders(emu: Emulator) -> None:
     assert json.loads(json.dumps(plan.as_dict()))["writes"] == 2
     assert "2 succeeded" in str(result) and result._repr_html_().startswith("<table")
     assert result.as_dict()["ok"] is True
+
+
+def test_downtime_needs_consent_before_any_write(emu: Emulator) -> None:
+    service_principal_fleet(emu, 1)
+    emu.set_newest_node_image("AKSUbuntu-2204gen2containerd-209901.01.0")
+    with emu.fleet() as fleet:
+        [cluster] = fleet.clusters()
+        reimage = cluster.upgrade_node_images(dry_run=True)
+        plan = aki.FleetPlan(
+            fleet=fleet,
+            target="system-assigned",
+            entries=(aki.ClusterPlan(cluster=cluster, plan=reimage),),
+        )
+        before = len(emu.requests)
+        with pytest.raises(aki.ConfirmationRequired) as caught:
+            plan.apply()
+        refused = writes(emu, before)
+        result = plan.apply(allow_downtime=True)
+
+    assert reimage.expected_downtime and plan.downtime == (str(cluster.id),)
+    assert caught.value.plan is reimage and refused == []
+    assert result.ok and result.outcomes[0].status == "succeeded"
