@@ -1,4 +1,4 @@
-"""``python -m aks_identity``: ``demo``, ``audit``, ``migrate`` (and ``--version``).
+"""``python -m aks_identity``: ``demo``, ``inventory``, ``audit``, ``migrate``, ``--version``.
 
 Each subcommand lives in its own module; this one builds the parser, runs the command and
 turns library errors into a message and exit status 2.
@@ -10,7 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from aks_identity._cli._fleet_commands import add_audit, add_migrate, run_audit, run_migrate
+from aks_identity._cli._fleet_commands import (
+    add_audit,
+    add_inventory,
+    add_migrate,
+    run_audit,
+    run_inventory,
+    run_migrate,
+)
 from aks_identity._cli._walkthrough import add_demo, run_demo
 
 __all__ = ["main", "version"]
@@ -37,12 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     commands = parser.add_subparsers(dest="command", required=True)
     add_demo(commands)
+    add_inventory(commands)
     add_audit(commands)
     add_migrate(commands)
     return parser
 
 
-_RUN = {"demo": run_demo, "audit": run_audit, "migrate": run_migrate}
+_RUN = {"demo": run_demo, "inventory": run_inventory, "audit": run_audit, "migrate": run_migrate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

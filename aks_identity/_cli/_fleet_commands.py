@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from aks_identity._fleet import Fleet
     from aks_identity._objects import Cluster
 
-__all__ = ["add_audit", "add_migrate", "run_audit", "run_migrate"]
+__all__ = ["add_audit", "add_inventory", "add_migrate", "run_audit", "run_inventory", "run_migrate"]
 
 DEMO_GROUP = "aks"
 DEMO_IDENTITY = "platform-control"
@@ -41,6 +41,48 @@ def _connection_options(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="use the embedded emulator, seeded with a small demo fleet (nothing to configure)",
     )
+
+
+def add_inventory(commands: Any) -> None:
+    """The ``inventory`` subcommand."""
+    inventory = commands.add_parser(
+        "inventory", help="list every AKS cluster and its identities (one Resource Graph query)"
+    )
+    _connection_options(inventory)
+
+
+def run_inventory(args: argparse.Namespace) -> int:
+    """One row per cluster: identity type, control-plane principal, kubelet identity."""
+    from aks_identity._fleet._report import text_table
+
+    with _fleet(args) as fleet:
+        clusters = fleet.clusters()
+    rows = [
+        {
+            "cluster_id": str(c.id),
+            "identity_type": c.identity_type.value,
+            "principal_id": c.principal_id,
+            "kubelet_identity": str(c.kubelet_identity.resource_id) if c.kubelet_identity else None,
+            "uses_managed_identity": c.uses_managed_identity,
+        }
+        for c in clusters
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = [
+        (
+            c.name,
+            c.resource_group,
+            (c.id.subscription_id or "")[:8],
+            c.identity_type.value,
+            c.kubelet_identity.name if c.kubelet_identity else "(service principal)",
+        )
+        for c in clusters
+    ]
+    print(text_table(("cluster", "group", "subscription", "control plane", "kubelet"), table))
+    print(f"{len(clusters)} cluster{'s' * (len(clusters) != 1)}")
+    return 0
 
 
 def add_audit(commands: Any) -> None:

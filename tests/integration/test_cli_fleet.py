@@ -131,6 +131,15 @@ def test_bad_max_parallel_is_refused(capsys: pytest.CaptureFixture[str]) -> None
     assert "max_parallel" in capsys.readouterr().err
 
 
+def test_inventory_lists_every_cluster(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = run(capsys, "inventory", "--emulator")
+    _, as_json = run(capsys, "--json", "inventory", "--emulator")
+
+    assert status == 0 and out.rstrip().endswith("8 clusters")
+    assert "payments" in out and "ServicePrincipal" in out
+    assert len(json.loads(as_json)) == 8
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["--version"])
