@@ -111,14 +111,14 @@ def test_node_image_upgrade(
 ) -> None:
     cluster = az.create_cluster("legacy", resource_group=rg, service_principal=service_principal)
     migrated = cluster.enable_managed_identity()
-    with pytest.raises(ConfirmationRequired):
-        migrated.upgrade_node_images()
     with pytest.warns(ServicePrincipalKubeletWarning, match="no newer node image"):
         same = migrated.upgrade_node_images(allow_downtime=True)
     assert emu.kubelet_credential(str(cluster.id)).startswith("servicePrincipal:")
     assert same.agent_pools == migrated.agent_pools
 
     emu.set_newest_node_image(NEWER_IMAGE)
+    with pytest.raises(ConfirmationRequired):
+        migrated.upgrade_node_images()
     with pytest.warns(DowntimeWarning):
         upgraded = migrated.upgrade_node_images(allow_downtime=True)
     assert {p.node_image_version for p in upgraded.agent_pools} == {NEWER_IMAGE}
