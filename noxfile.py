@@ -40,7 +40,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: emulator throughput, requests per flow, retry figures."""
     session.install("-e", ".[test]")
-    for script in ("emulator_rps.py", "flow_requests.py", "propagation.py"):
+    for script in ("emulator_rps.py", "flow_requests.py", "propagation.py", "fleet.py"):
         session.run("python", f"benchmarks/{script}", *session.posargs)
 
 
