@@ -237,6 +237,13 @@ def query_resources(ctx: Context) -> Reply:
     result_format = options.get("resultFormat", "objectArray")
     if result_format not in ("objectArray", "table"):
         raise ArmError(400, "BadRequest", "resultFormat must be 'objectArray' or 'table'.")
+    if body.get("managementGroups"):
+        raise ArmError(
+            400,
+            "BadRequest",
+            "Management group scopes are not emulated: pass 'subscriptions' (or neither, for "
+            "every subscription the caller can read).",
+        )
     requested = body.get("subscriptions")
     if requested is not None and (
         not isinstance(requested, list) or not all(isinstance(s, str) for s in requested)

@@ -246,6 +246,7 @@ def test_bad_options_are_bad_requests(emu: Emulator) -> None:
     assert _raw(emu, {"query": "resources", "options": {"$skipToken": "!!"}}).status_code == 400
     assert _raw(emu, {"subscriptions": "x", "query": "resources"}).status_code == 400
     assert _raw(emu, {"nope": 1}).status_code == 400
+    assert _raw(emu, {"query": "resources", "managementGroups": ["mg1"]}).status_code == 400
 
 
 def test_throttled_quota_answers_429_with_retry_after() -> None:
