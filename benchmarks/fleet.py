@@ -9,6 +9,12 @@
    times, ARM throttling on. Emulated completion time against the ideal (the clusters' LRO time
    divided across 8 workers). Goal: within 1.3x; no duplicate role assignment; no failed
    request except honoured 429s.
+3. Listing: every page of 1,000 and of 4,000 user-assigned identities (100 a page): the time
+   per item stays flat, since a listing is built once and later pages read it (linear).
+4. RBAC: 1,000 access checks over 2,000 and over 20,000 role assignments: flat, since
+   assignments are indexed by principal. Parts 3 and 4 also run against an older checkout
+   (``PYTHONPATH=<checkout> python benchmarks/fleet.py --skip-audit --skip-migration``) for
+   the before/after figures.
 
     python benchmarks/fleet.py [--clusters 1000] [--subscriptions 10] [--assignments 20000]
                                [--migrate 100] [--max-parallel 8] [--time-scale 50]
@@ -22,9 +28,8 @@ import time
 import warnings
 from collections import Counter
 
-from aks_identity import AksIdentityWarning, Fleet, RetryPolicy
+from aks_identity import AksIdentityWarning, RetryPolicy
 from aks_identity.emulator import Emulator
-from aks_identity.emulator._seed import seed_cluster, seed_identity
 
 RG = "fleet"
 GROUP = "/subscriptions/{sub}/resourceGroups/" + RG + "/providers"
@@ -39,6 +44,8 @@ ROLES = (
 
 def seed_fleet(emu: Emulator, clusters: int, assignments: int) -> None:
     """``clusters`` clusters round-robin over the subscriptions; ``assignments`` grants in all."""
+    from aks_identity.emulator._seed import seed_cluster, seed_identity
+
     rng = random.Random(1)
     subs = emu.subscription_ids
     principals: list[str] = []
@@ -110,6 +117,8 @@ def audit_benchmark(args: argparse.Namespace) -> None:
 
 
 def migration_benchmark(args: argparse.Namespace) -> None:
+    from aks_identity.emulator._seed import seed_cluster
+
     lro = 30.0
     with Emulator(
         clock="real",
@@ -135,6 +144,8 @@ def migration_benchmark(args: argparse.Namespace) -> None:
             )
         # The emulator's Retry-After is in real seconds on a real clock, so this fleet sleeps in
         # real time (emu.fleet() would sleep on the scaled clock and poll time_scale x as often).
+        from aks_identity import Fleet
+
         real_time = RetryPolicy(progress=False)
         fleet = Fleet(
             emu.credential(), base_url=emu.url, connection_verify=emu.ca_bundle, retry=real_time
@@ -173,6 +184,56 @@ def migration_benchmark(args: argparse.Namespace) -> None:
     )
 
 
+def listing_benchmark(args: argparse.Namespace) -> None:
+    """Reading every page of a listing: time per item stays flat as the list grows (linear)."""
+    for count in (1000, 4000):
+        with Emulator(page_size=100) as emu:
+            group = GROUP.format(sub=emu.subscription_id)
+            emu.state.resources.ensure_resource_group(RG, "westus2")
+            for index in range(count):
+                rid = f"{group}/Microsoft.ManagedIdentity/userAssignedIdentities/id-{index:05d}"
+                emu.state.identities.create_user_assigned(rid, "westus2", {})
+            az = emu.azure()
+            before = len(emu.requests)
+            started = time.perf_counter()
+            listed = az.list_identities()
+            seconds = time.perf_counter() - started
+            pages = len(emu.requests) - before
+            az.close()
+        print(
+            f"listing:        {len(listed):5d} identities in {pages:3d} pages: {seconds:5.2f} s "
+            f"({seconds / count * 1e3:.2f} ms per identity)"
+        )
+
+
+def rbac_benchmark(args: argparse.Namespace) -> None:
+    """Access checks: time stays flat as assignments grow (they are indexed by principal)."""
+    from aks_identity.emulator._rbac import definition_id
+
+    reader = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    for count in (2000, 20000):
+        emu = Emulator()
+        sub = emu.subscription_id
+        rng = random.Random(2)
+        principals = [f"{rng.getrandbits(128):032x}" for _ in range(2000)]
+        for index in range(count):
+            emu.state.rbac.assign(
+                f"/subscriptions/{sub}/resourceGroups/rg{index}",
+                definition_id(sub, reader),
+                principals[index % len(principals)],
+                propagated=True,
+            )
+        started = time.perf_counter()
+        for principal in principals[:1000]:
+            emu.state.rbac.check_access(
+                principal,
+                "Microsoft.Resources/subscriptions/resourceGroups/read",
+                f"/subscriptions/{sub}/resourceGroups/rg7",
+            )
+        seconds = time.perf_counter() - started
+        print(f"RBAC checks:    1000 checks over {count:5d} assignments: {seconds:6.3f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clusters", type=int, default=1000)
@@ -183,11 +244,17 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=50.0)
     parser.add_argument("--skip-audit", action="store_true")
     parser.add_argument("--skip-migration", action="store_true")
+    parser.add_argument("--skip-listing", action="store_true")
+    parser.add_argument("--skip-rbac", action="store_true")
     args = parser.parse_args()
     if not args.skip_audit:
         audit_benchmark(args)
     if not args.skip_migration:
         migration_benchmark(args)
+    if not args.skip_listing:
+        listing_benchmark(args)
+    if not args.skip_rbac:
+        rbac_benchmark(args)
 
 
 if __name__ == "__main__":

@@ -240,7 +240,7 @@ class Fleet:
             subscriptions=tuple(readable),
         )
 
-    def graph(self) -> Any:
+    def _directory(self) -> Any:
         """The Microsoft Graph adapter for this fleet's credential and cloud."""
         from aks_identity._azure._graph import Graph
 
@@ -312,7 +312,7 @@ class _DirectoryFacts:
         if not principals and not client_ids:
             facts.existing = frozenset()
             return facts
-        graph = fleet.graph()
+        graph = fleet._directory()
         try:
             facts.existing = frozenset(graph.existing_object_ids(sorted(principals)))
             for client_id in sorted(client_ids):

@@ -76,8 +76,6 @@ class AuditReport:
     clusters: tuple[Cluster, ...] = ()
     subscriptions: tuple[str, ...] = ()
     """The subscriptions that were read."""
-    requests: int | None = None
-    """HTTP requests the audit made, when known."""
 
     def at_least(self, severity: Severity | str) -> list[Finding]:
         """Findings at or above ``severity``."""
