@@ -298,8 +298,13 @@ def run(
     try:
         workers = min(max_parallel, max(1, len(plan.entries)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aks-fleet") as pool:
-            for future in [pool.submit(runner.worker) for _ in range(workers)]:
-                future.result()
+            futures = [pool.submit(runner.worker) for _ in range(workers)]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:  # Ctrl-C: start no new cluster; those running finish
+                runner.stopped = True
+                raise
     finally:
         if bar is not None:
             bar.close()
