@@ -344,3 +344,19 @@ def test_downtime_needs_consent_before_any_write(emu: Emulator) -> None:
     assert reimage.expected_downtime and plan.downtime == (str(cluster.id),)
     assert caught.value.plan is reimage and refused == []
     assert result.ok and result.outcomes[0].status == "succeeded"
+
+
+def test_apply_under_tight_arm_limits_paces_and_succeeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aks_identity.emulator import _throttle
+
+    monkeypatch.setitem(_throttle.LIMITS, "reads", (6.0, 2.0))
+    monkeypatch.setitem(_throttle.LIMITS, "writes", (4.0, 1.0))
+    with Emulator(throttling=True, seed=9) as emu:
+        service_principal_fleet(emu, 4, with_subnet=True)
+        with emu.fleet() as fleet:
+            before = len(emu.requests)
+            result = fleet.plan_migration(to="system-assigned").apply(max_parallel=4)
+        statuses = [r.status for r in emu.requests[before:]]
+
+    assert result.ok and len(result.with_status("succeeded")) == 4
+    assert all(s is not None and (s < 400 or s == 429) for s in statuses)
