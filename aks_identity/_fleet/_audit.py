@@ -263,10 +263,12 @@ def _cluster_findings(cluster: Cluster, grants: _Grants, data: AuditInput) -> li
                 f"Zone Contributor on {cluster.private_dns_zone}",
             )
         )
-    for principal, what in (
+    identities = [
         (cluster.principal_id, "control-plane"),
         (kubelet.object_id if kubelet else None, "kubelet"),
-    ):
+    ]
+    identities += [(a.object_id, f"add-on {a.name}") for a in cluster.addons if a.object_id]
+    for principal, what in identities:
         if principal:
             found.extend(_broad_roles(cluster, principal, what, grants))
     return found

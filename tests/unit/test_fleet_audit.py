@@ -203,3 +203,22 @@ def test_errors_come_first() -> None:
 
     assert severities == sorted(severities, key=lambda s: -s.rank)
     assert severities[0] is Severity.ERROR
+
+
+def test_add_on_identities_with_broad_roles_are_found() -> None:
+    addon = "66666666-6666-6666-6666-666666666666"
+    with_addon = cluster(
+        addonProfiles={
+            "omsagent": {
+                "enabled": True,
+                "identity": {"resourceId": CONTROL, "clientId": "c", "objectId": addon},
+            }
+        }
+    )
+    data = AuditInput(
+        clusters=[with_addon],
+        assignments=[OPERATOR, grant(addon, "Owner", f"/subscriptions/{SUB}")],
+    )
+
+    [broad] = [f for f in findings(data) if f.code == "BroadRoleAssignment"]
+    assert "add-on omsagent" in broad.message and broad.severity is Severity.ERROR
