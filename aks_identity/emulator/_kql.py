@@ -191,8 +191,6 @@ class _Parser:
             if not self._at(","):
                 break
             self._next()
-            if keep_others is False and self._peek() is None:
-                raise KqlError("a column is expected", token="<EOF>")
         if not self._end_of_operator():
             tok = self._peek()
             assert tok is not None
@@ -202,8 +200,8 @@ class _Parser:
             out = []
             for row in rows:
                 new: Row = dict(row) if keep_others else {}
-                for name, expr in columns:
-                    new[name] = expr(row)
+                for name, expr in columns:  # extend: a column sees the ones before it
+                    new[name] = expr(new if keep_others else row)
                 out.append(new)
             return out
 

@@ -96,10 +96,13 @@ def test_project_names_dotted_paths_with_underscores() -> None:
     ]
 
 
-def test_extend_keeps_columns() -> None:
-    rows = parse("resources | take 1 | extend upper = toupper(name)").run(ROWS)
+def test_extend_keeps_columns_and_sees_the_ones_before() -> None:
+    rows = parse("resources | take 1 | extend upper = toupper(name), low = tolower(upper)").run(
+        ROWS
+    )
 
     assert rows[0]["upper"] == "ALPHA" and rows[0]["location"] == "westus2"
+    assert rows[0]["low"] == "alpha"
 
 
 def test_order_by_defaults_to_descending_and_limit() -> None:
