@@ -304,10 +304,14 @@ class _DirectoryFacts:
     @classmethod
     def read(cls, fleet: Fleet, found: list[Cluster], principals: set[str]) -> _DirectoryFacts:
         facts = cls()
+        # only migrated clusters whose kubelet still uses the service principal (a passing
+        # state): one lookup each; clusters still on a service principal need none
         client_ids = {
             (c.service_principal_client_id or "").lower()
             for c in found
-            if c.service_principal_client_id and c.service_principal_client_id.lower() != "msi"
+            if c.identity_type is not IdentityType.SERVICE_PRINCIPAL
+            and c.service_principal_client_id
+            and c.service_principal_client_id.lower() != "msi"
         }
         if not principals and not client_ids:
             facts.existing = frozenset()
