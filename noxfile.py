@@ -59,6 +59,8 @@ def bench(session: nox.Session) -> None:
         "propagation.py",
         "import_cost.py",
         "read_cost.py",
+        "fleet.py",
+        "burst.py",
     ):
         session.run("python", f"benchmarks/{script}", *session.posargs)
 

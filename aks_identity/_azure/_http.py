@@ -21,6 +21,7 @@ from azure.core.pipeline.policies import RetryPolicy as PipelineRetryPolicy
 from azure.core.pipeline.transport import RequestsTransport
 
 from aks_identity import _doing
+from aks_identity._azure._pacing import Pacer
 from aks_identity._version import version
 
 __all__ = [
@@ -85,12 +86,32 @@ def write_logger() -> Callable[[PipelineRequest[Any]], None]:
 
 
 class _Transport(RequestsTransport):  # type: ignore[misc]
-    """requests transport whose sleeps (retry backoff, LRO polling) use the RetryPolicy's."""
+    """requests transport whose sleeps (retry backoff, LRO polling) use the RetryPolicy's,
+    paced by ARM's remaining-request headers (see ``_pacing``)."""
 
-    def __init__(self, sleep: Callable[[float], None], wait: Wait, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        sleep: Callable[[float], None],
+        wait: Wait,
+        *,
+        now: Callable[[], float] | None = None,
+        pacer: Pacer | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._sleep = sleep
         self._wait = wait
+        self._now = now
+        self._pacer = pacer
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        """Send, first waiting as long as the subscription's remaining requests ask."""
+        if self._pacer is None or self._now is None:
+            return super().send(request, **kwargs)
+        self._pacer.pace(request.method, request.url, now=self._now, sleep=self.sleep)
+        response = super().send(request, **kwargs)
+        self._pacer.observe(request.method, request.url, response.headers, self._now())
+        return response
 
     def sleep(self, duration: float) -> None:
         """Every pipeline wait (polling interval, retry backoff): the policy's sleep, and a
@@ -112,13 +133,15 @@ def shared_transport(
     wait: Wait,
     *,
     connection_verify: str | bool | None,
+    now: Callable[[], float] | None = None,
+    pacer: Pacer | None = None,
 ) -> _Transport:
     """One transport for every client: one ``requests`` session and connection pool, made
     by azure-core as for any of its transports when the first request is sent."""
     kwargs: dict[str, Any] = {}
     if connection_verify is not None:
         kwargs["connection_verify"] = connection_verify
-    return _Transport(sleep, wait, **kwargs)
+    return _Transport(sleep, wait, now=now, pacer=pacer, **kwargs)
 
 
 def user_agent(prefix: str | None) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
 
+from aks_identity._azure._pacing import pacer_for
 from aks_identity._errors import ValidationError
 
 if TYPE_CHECKING:
@@ -189,7 +190,11 @@ class Connection:
         if self._transport is None:
             self._wait = _http.Wait(self._policy.clock)
             self._transport = self._options.get("transport") or _http.shared_transport(
-                self._policy.sleep, self._wait, connection_verify=self._verify
+                self._policy.sleep,
+                self._wait,
+                connection_verify=self._verify,
+                now=self._policy.clock,
+                pacer=pacer_for(self.endpoints.resource_manager),
             )
             self._hook = _http.write_logger()
         extra = {k: v for k, v in self._options.items() if k not in ("transport", "user_agent")}
@@ -219,3 +224,13 @@ class Connection:
         transport, self._transport = self._transport, None
         if transport is not None and "transport" not in self._options:
             transport.close_session()
+
+
+def sdk_options(
+    endpoints: Endpoints, *, connection_verify: str | bool | None, policy: RetryPolicy
+) -> dict[str, Any]:
+    """Keyword arguments for one more azure-mgmt client of its own (its own transport, the
+    same retry, pacing, User-Agent and write log as every other)."""
+    return Connection(
+        endpoints, connection_verify=connection_verify, policy=policy, sdk_options={}
+    ).client_options()

@@ -18,7 +18,8 @@ _VERBS = {"GET": "read", "HEAD": "read", "PUT": "write", "PATCH": "write", "DELE
 _UNCHECKED = re.compile(
     r"^/(tenants|subscriptions)/?$"
     r"|/operations/[^/]+$|/operationresults/[^/]+$"
-    r"|/providers/Microsoft\.Authorization/permissions$",
+    r"|/providers/Microsoft\.Authorization/permissions$"
+    r"|^/providers/Microsoft\.ResourceGraph/resources$",
     re.IGNORECASE,
 )
 _SUBSCRIPTION = re.compile(r"^(/subscriptions/[^/]+)(?:/(resourceGroups)(?:/([^/]+))?)?$", re.I)

@@ -77,14 +77,15 @@ def delete_cluster(ctx: Context, subscription_id: str, resource_group: str, name
 @route("GET", _SUB + _CLUSTERS)
 def list_clusters(ctx: Context, subscription_id: str) -> Reply:
     """ManagedClusters_List."""
-    return Reply(200, ctx.page(_backend(ctx).list_clusters(subscription_id)), {})
+    return Reply(200, ctx.page(lambda: _backend(ctx).list_clusters(subscription_id)), {})
 
 
 @route("GET", _RG + _CLUSTERS)
 def list_clusters_in_group(ctx: Context, subscription_id: str, resource_group: str) -> Reply:
     """ManagedClusters_ListByResourceGroup."""
-    clusters = _backend(ctx).list_clusters(subscription_id, resource_group)
-    return Reply(200, ctx.page(clusters), {})
+    ctx.state.resources.require_resource_group(subscription_id, resource_group)
+    backend = _backend(ctx)
+    return Reply(200, ctx.page(lambda: backend.list_clusters(subscription_id, resource_group)), {})
 
 
 @route("GET", _POOLS)

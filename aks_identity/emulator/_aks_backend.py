@@ -105,14 +105,13 @@ class ManagedClusters:
     def list_clusters(
         self, subscription_id: str, resource_group: str | None = None
     ) -> list[dict[str, Any]]:
-        """Clusters of a subscription, or of one of its resource groups."""
+        """Clusters of a subscription, or of one of its resource groups (copies)."""
         self._state.operations.settle()
         scope = f"/subscriptions/{subscription_id}"
         if resource_group is not None:
             self._state.resources.require_resource_group(subscription_id, resource_group)
             scope += f"/resourceGroups/{resource_group}"
-        found = self._state.resources.children(scope, f"{shapes.NAMESPACE}/managedClusters")
-        return [copy.deepcopy(body) for body in found]
+        return self._state.resources.children(scope, f"{shapes.NAMESPACE}/managedClusters")
 
     def agent_pools(self, ref: ClusterRef) -> list[dict[str, Any]]:
         """The agentPools child resources."""

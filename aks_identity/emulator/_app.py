@@ -28,6 +28,7 @@ from ._log import RequestRecord, recorded_headers
 from ._routes import Context, Reply, match
 from ._services import ServiceReply, ServiceRequest, service_for
 from ._state import State
+from ._throttle import Throttle
 from ._tokens import ARM_AUDIENCES, TokenRejected
 
 __all__ = ["ROUTE_MODULES", "App"]
@@ -43,6 +44,7 @@ ROUTE_MODULES = (
     "_polling",
     "_aks",
     "_aks_credentials",
+    "_resource_graph",
 )
 
 _EMPTY_SEGMENTS = re.compile(r"/{2,}")
@@ -121,7 +123,9 @@ class App:
                 state.operations.settle()
                 caller = self._authenticate(request)
                 fault = state.faults.take(request.method, request.path)
+                limits = self._limits(request)
                 reply = self._handle(request, caller, fault)
+                reply.headers.update(limits)
             except ArmError as error:
                 reply = Reply(error.status, error.body(), error.headers)
                 code = error.code
@@ -167,6 +171,14 @@ class App:
                 served = ServiceReply(500, {"error": error}, error_code="InternalServerError")
             self._log(request, served.status, served.caller, None, served.error_code)
         return _response(Reply(served.status, served.body, served.headers), request.method)
+
+
+    def _limits(self, request: Request) -> dict[str, str]:
+        """ARM's per-subscription request limits (``Emulator(throttling=True)``)."""
+        if not self.state.config.throttling:
+            return {}
+        throttle: Throttle = self.state.extensions.setdefault("throttle", Throttle())
+        return throttle.take(request.method, request.path, self.state.clock.now())
 
     def _authenticate(self, request: Request) -> str:
         header = request.headers.get("Authorization", "")

@@ -59,6 +59,12 @@ def check_emulator_arguments(arguments: dict[str, Any]) -> None:
     check_number(arguments["poll_step"], "poll_step", strict=True, rule="emulator")
     check_int(arguments["port"], "port", low=0, high=65_535, rule="emulator")
     check_int(arguments["subscriptions"], "subscriptions", low=1, high=1_000, rule="emulator")
+    if not isinstance(arguments["throttling"], bool):
+        raise ValidationError(
+            f"throttling: expected True or False, got {arguments['throttling']!r}. Fix: pass "
+            "throttling=True (ARM's request limits) or throttling=False",
+            rule="emulator",
+        )
     for name in ("subscription_id", "tenant_id"):
         if arguments[name] is not None:
             check_guid(arguments[name], name, rule="emulator", source="str(uuid.uuid4())")

@@ -185,7 +185,7 @@ def list_assignments(ctx: Context, scope: str) -> Reply:
     ctx.state.resources.require_scope(scope)
     at_scope, principal = parse_filter(ctx.query.get("$filter"))
     found: list[Assignment] = ctx.state.rbac.list(scope, at_scope=at_scope, principal_id=principal)
-    return Reply(200, ctx.page([ctx.state.rbac.body(a) for a in found]))
+    return Reply(200, ctx.page(lambda: [ctx.state.rbac.body(a) for a in found]))
 
 
 @route("GET", _SCOPE + _AUTH + r"/permissions")

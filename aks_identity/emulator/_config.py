@@ -74,3 +74,6 @@ class EmulatorConfig:
     """Items per page of a list response (``nextLink`` beyond)."""
     poll_step: float = 15.0
     """On a virtual clock, how far one poll of a running operation moves time."""
+    throttling: bool = False
+    """ARM's request limits per subscription (token buckets) and Resource Graph's user quota:
+    429 with ``Retry-After`` once spent."""

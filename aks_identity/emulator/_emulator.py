@@ -28,7 +28,7 @@ from ._state import State
 from ._tokens import DEFAULT_TOKEN_LIFETIME, EmulatorCredential, TokenFileCredential
 
 if TYPE_CHECKING:
-    from aks_identity import Azure
+    from aks_identity import Azure, Fleet
 
 __all__ = ["Emulator"]
 
@@ -40,9 +40,12 @@ class Emulator(AksEmulatorMixin):
     than the wall clock). Delays are seconds, or ``(low, high)`` for seeded random durations.
     ``subscriptions=N`` emulates N subscriptions in the one tenant (:attr:`subscription_ids`;
     the first is :attr:`subscription_id`). The default caller is Owner of every subscription.
-    Bearer tokens are RS256 JWTs that expire on the emulator's clock after
-    ``access_token_lifetime`` (Entra's default: a random 60 to 90 minutes); ``token_lifetime``
-    is how long a replaced cluster identity's token stays in use.
+    ``throttling=True`` enforces ARM's request limits per subscription (token buckets: 250
+    reads refilled at 25/s, 200 writes at 10/s) and Resource Graph's user quota, with 429 and
+    ``Retry-After`` once spent.
+    Bearer tokens are RS256 JWTs that expire
+    on the emulator's clock after ``access_token_lifetime`` (Entra's default: a random 60 to 90
+    minutes); ``token_lifetime`` is how long a replaced cluster identity's token stays in use.
     """
 
     state: State
@@ -67,6 +70,7 @@ class Emulator(AksEmulatorMixin):
         tenant_id: str | None = None,
         location: str = "westus2",
         subscriptions: int = 1,
+        throttling: bool = False,
     ) -> None:
         check_emulator_arguments(locals())
         self.clock: Clock = VirtualClock() if clock == "virtual" else RealClock(time_scale)
@@ -79,6 +83,7 @@ class Emulator(AksEmulatorMixin):
             page_size=page_size,
             poll_step=poll_step,
         )
+        config.throttling = bool(throttling)
         if newest_node_image is not None:
             config.newest_node_image = newest_node_image
         self.state = State(
@@ -249,7 +254,41 @@ class Emulator(AksEmulatorMixin):
         retry.setdefault("seed", self.state.seed)
         return RetryPolicy(clock=self.clock.now, sleep=self.clock.sleep, **retry)
 
-    # -- test hooks ----------------------------------------------------------------------
+    def fleet(
+        self,
+        subscriptions: list[str] | None = None,
+        *,
+        principal_id: str | None = None,
+        **retry: Any,
+    ) -> Fleet:
+        """An ``aks_identity.Fleet`` of this emulator's subscriptions (default: all it sees).
+
+        ``principal_id`` calls as another principal (default: the Owner caller). Other keyword
+        arguments go to the ``RetryPolicy``; every wait runs on the emulator's clock.
+        """
+        from aks_identity import Fleet
+
+        return Fleet(
+            self.credential(principal_id),
+            subscriptions,
+            base_url=self.url,
+            connection_verify=self.ca_bundle,
+            retry=self._retry_policy(**retry),
+        )
+
+    # -- test hooks ----
+
+    def seed_demo_fleet(self) -> dict[str, str]:
+        """A small fleet, one cluster per problem ``Fleet.audit()`` reports; name -> cluster ID.
+
+        Needs ``Emulator(subscriptions=3)`` or more (prod, staging, sandbox). Seeded straight
+        into the backend, at once on any clock.
+        """
+        from ._seed import seed_demo_fleet
+
+        return seed_demo_fleet(self)
+
+    # ----------------------------------------------------------------------------------------
 
     def create_caller(
         self,

@@ -31,6 +31,7 @@ class ArmError(Exception):
         *,
         headers: dict[str, str] | None = None,
         target: str | None = None,
+        details: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
@@ -38,12 +39,15 @@ class ArmError(Exception):
         self.message = message
         self.headers = dict(headers or {})
         self.target = target
+        self.details = details
 
     def body(self) -> dict[str, Any]:
         """The JSON body ARM sends for this error."""
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.target is not None:
             error["target"] = self.target
+        if self.details is not None:
+            error["details"] = self.details
         return {"error": error}
 
     def __repr__(self) -> str:

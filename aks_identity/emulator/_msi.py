@@ -92,7 +92,7 @@ def delete_identity(ctx: Context, subscription_id: str, resource_group: str, nam
 def list_in_group(ctx: Context, subscription_id: str, resource_group: str) -> Reply:
     """UserAssignedIdentities_ListByResourceGroup."""
     group = ctx.state.resources.require_resource_group(subscription_id, resource_group)
-    return Reply(200, ctx.page(ctx.state.resources.children(group["id"], IDENTITY_TYPE)))
+    return Reply(200, ctx.page(lambda: ctx.state.resources.children(group["id"], IDENTITY_TYPE)))
 
 
 @route("GET", _SUB + _COLLECTION)
@@ -100,7 +100,7 @@ def list_in_subscription(ctx: Context, subscription_id: str) -> Reply:
     """UserAssignedIdentities_ListBySubscription."""
     ctx.state.resources.require_subscription(subscription_id)
     scope = f"/subscriptions/{subscription_id}"
-    return Reply(200, ctx.page(ctx.state.resources.children(scope, IDENTITY_TYPE)))
+    return Reply(200, ctx.page(lambda: ctx.state.resources.children(scope, IDENTITY_TYPE)))
 
 
 def _versioned(body: dict[str, Any], api_version: str) -> dict[str, Any]:

@@ -53,4 +53,4 @@ def list_resources(
     types = rest.split("/")[0::2]
     scope = parent if len(types) > 1 else group["id"]
     full_type = f"{namespace}/{'/'.join(types)}"
-    return Reply(200, ctx.page(ctx.state.resources.children(scope, full_type)))
+    return Reply(200, ctx.page(lambda: ctx.state.resources.children(scope, full_type)))

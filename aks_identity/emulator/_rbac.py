@@ -109,6 +109,8 @@ class Rbac:
         self._iso = iso
         self._assignments: dict[str, Assignment] = {}
         self._custom: dict[str, CustomRole] = {}
+        self._by_principal: dict[str, dict[str, Assignment]] = {}
+        """The same assignments by principal: access checks never scan every assignment."""
 
     # -- role definitions ----------------------------------------------------------------
 
@@ -173,6 +175,22 @@ class Rbac:
         """Delete a custom role; the deleted one, or None."""
         return self._custom.pop(guid.lower(), None)
 
+    def _add(self, assignment: Assignment) -> None:
+        name = assignment.name.lower()
+        self._assignments[name] = assignment
+        self._by_principal.setdefault(assignment.principal_id.lower(), {})[name] = assignment
+
+    def _remove(self, name: str) -> None:
+        assignment = self._assignments.pop(name.lower())
+        held = self._by_principal.get(assignment.principal_id.lower(), {})
+        held.pop(name.lower(), None)
+        if not held:
+            self._by_principal.pop(assignment.principal_id.lower(), None)
+
+    def of_principal(self, principal_id: str) -> list[Assignment]:
+        """Every assignment of one principal (any scope, in force or not)."""
+        return list(self._by_principal.get(principal_id.lower(), {}).values())
+
     # -- reads ---------------------------------------------------------------------------
 
     def get(self, scope: str, name: str) -> Assignment | None:
@@ -189,13 +207,10 @@ class Rbac:
     def in_force(self, principal_id: str, scope: str) -> list[Assignment]:
         """The principal's assignments at or above ``scope`` that are in force now."""
         now = self._now()
-        wanted = principal_id.lower()
         return [
             a
-            for a in self._assignments.values()
-            if a.principal_id.lower() == wanted
-            and a.effective_at <= now
-            and is_within(scope, a.scope)
+            for a in self._by_principal.get(principal_id.lower(), {}).values()
+            if a.effective_at <= now and is_within(scope, a.scope)
         ]
 
     def check_access(
@@ -258,7 +273,7 @@ class Rbac:
         existing = self.equivalent(candidate)
         if existing is not None:
             return self.body(existing)
-        self._assignments[candidate.name.lower()] = candidate
+        self._add(candidate)
         return self.body(candidate)
 
     def create(
@@ -308,7 +323,7 @@ class Rbac:
                 "The role assignment already exists. The ID of the existing role assignment is "
                 f"{duplicate.name.replace('-', '')}.",
             )
-        self._assignments[candidate.name.lower()] = candidate
+        self._add(candidate)
         return 201, self.body(candidate)
 
     def delete(self, scope: str, name: str) -> dict[str, Any] | None:
@@ -316,22 +331,24 @@ class Rbac:
         found = self.get(scope, name)
         if found is None:
             return None
-        del self._assignments[found.name.lower()]
+        self._remove(found.name)
         return self.body(found)
 
     def delete_at(self, scope: str) -> None:
         """Remove the assignments made at exactly ``scope`` (its resource was deleted)."""
         for name in [n for n, a in self._assignments.items() if key(a.scope) == key(scope)]:
-            del self._assignments[name]
+            self._remove(name)
 
     def equivalent(self, candidate: Assignment) -> Assignment | None:
         """An existing assignment of the same role to the same principal at the same scope."""
-        return next((a for a in self._assignments.values() if a.same_grant(candidate)), None)
+        held = self._by_principal.get(candidate.principal_id.lower(), {}).values()
+        return next((a for a in held if a.same_grant(candidate)), None)
 
     def clear(self) -> None:
         """Forget every assignment and custom role."""
         self._assignments.clear()
         self._custom.clear()
+        self._by_principal.clear()
 
     # -- listing -------------------------------------------------------------------------
 
@@ -345,7 +362,7 @@ class Rbac:
         """Assignments that apply at ``scope`` (at or above it) and, unless ``at_scope``, below."""
         found: Iterable[Assignment] = self._assignments.values()
         if principal_id is not None:
-            found = (a for a in found if a.principal_id.lower() == principal_id.lower())
+            found = self.of_principal(principal_id)
         return [
             a
             for a in found

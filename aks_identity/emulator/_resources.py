@@ -62,6 +62,10 @@ class ResourceStore:
                 listener(body)
         return existed
 
+    def bodies(self) -> list[dict[str, Any]]:
+        """Every stored body, not copied: read them, never change them (Resource Graph)."""
+        return list(self._bodies.values())
+
     def children(self, prefix_id: str, full_type: str) -> list[dict[str, Any]]:
         """Every resource of type ``full_type`` at or below ``prefix_id``, in creation order."""
         wanted = full_type.lower()

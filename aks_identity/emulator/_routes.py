@@ -9,6 +9,8 @@ wins; generic catch-all routes register with a negative priority.
 from __future__ import annotations
 
 import re
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,7 +21,49 @@ from ._errors import ArmError
 if TYPE_CHECKING:
     from ._state import State
 
-__all__ = ["Context", "Handler", "Reply", "Route", "match", "route"]
+__all__ = ["Context", "Handler", "Reply", "Route", "Snapshots", "match", "route"]
+
+Items = list[dict[str, Any]]
+
+
+class Snapshots:
+    """Listings kept for the tokens of their later pages (the newest few).
+
+    A list is built once, on its first page; later pages slice the kept copy, so reading every
+    page of N items costs O(N), not O(N) per page.
+    """
+
+    def __init__(self, keep: int = 32) -> None:
+        self._keep = keep
+        self._items: OrderedDict[str, tuple[str, Items]] = OrderedDict()
+
+    def keep(self, fingerprint: str, items: Items) -> str:
+        """Keep ``items`` for the request ``fingerprint`` names; the snapshot's key."""
+        key = uuid.uuid4().hex
+        self._items[key] = (fingerprint, items)
+        while len(self._items) > self._keep:
+            self._items.popitem(last=False)
+        return key
+
+    def get(self, key: str, fingerprint: str) -> Items | None:
+        """The kept items, or None when forgotten; ArmError when kept for another request."""
+        found = self._items.get(key)
+        if found is None:
+            return None
+        if found[0] != fingerprint:
+            raise ArmError(
+                400,
+                "InvalidSkipToken",
+                "The $skipToken belongs to another request: send it with the same request that "
+                "returned it.",
+            )
+        return found[1]
+
+
+def snapshots(state: State) -> Snapshots:
+    """The state's kept listings (forgotten on reset)."""
+    kept: Snapshots = state.extensions.setdefault("listings", Snapshots())
+    return kept
 
 
 @dataclass
@@ -44,15 +88,27 @@ class Context:
     caller: str
     base_url: str
 
-    def page(self, items: list[dict[str, Any]]) -> dict[str, Any]:
-        """One page of a list: ``{"value": [...], "nextLink": ...}`` using ``$skipToken``."""
+    def page(self, items: Items | Callable[[], Items]) -> dict[str, Any]:
+        """One page of a list: ``{"value": [...], "nextLink": ...}`` using ``$skipToken``.
+
+        Pass a callable to build the list only for the first page: later pages read the copy
+        kept for their token (``<snapshot>-<offset>``).
+        """
         size = max(1, self.state.config.page_size)
         token = self.query.get("$skipToken") or self.query.get("$skiptoken") or "0"
-        start = int(token) if token.isdigit() else 0
-        page: dict[str, Any] = {"value": items[start : start + size]}
-        if start + size < len(items):
-            query = {k: v for k, v in self.query.items() if k.lower() != "$skiptoken"}
-            query["$skipToken"] = str(start + size)
+        key, _, offset = token.rpartition("-")
+        start = int(offset) if offset.isdigit() else 0
+        query = {k: v for k, v in self.query.items() if k.lower() != "$skiptoken"}
+        fingerprint = f"{self.path.lower()}?{sorted(query.items())}"
+        kept = snapshots(self.state)
+        listing = kept.get(key, fingerprint) if key else None
+        if listing is None:
+            listing = items() if callable(items) else items
+            key = ""
+        page: dict[str, Any] = {"value": listing[start : start + size]}
+        if start + size < len(listing):
+            key = key or kept.keep(fingerprint, listing)
+            query["$skipToken"] = f"{key}-{start + size}"
             page["nextLink"] = (
                 f"{self.base_url}{self.path}?{urlencode(query, safe=_SAFE, quote_via=quote)}"
             )

@@ -8,6 +8,7 @@ from typing import Any
 from ._errors import ArmError, invalid_request
 from ._resources import GROUP_TYPE, group_body, group_id
 from ._routes import Context, Reply, route
+from ._scopes import is_within
 from ._state import State
 
 __all__ = ["subscription_body", "tenant_body"]
@@ -53,9 +54,17 @@ def tenant_body(state: State) -> dict[str, Any]:
 
 @route("GET", r"/subscriptions")
 def list_subscriptions(ctx: Context) -> Reply:
-    """Subscriptions_List: every emulated subscription of the tenant."""
+    """Subscriptions_List: those where the caller holds a role (at, above or below them)."""
     state = ctx.state
-    return Reply(200, ctx.page([subscription_body(state, s) for s in state.subscription_ids]))
+    now = state.clock.now()
+    scopes = [a.scope.lower() for a in state.rbac.of_principal(ctx.caller) if a.effective_at <= now]
+
+    def visible(subscription: str) -> bool:
+        root = f"/subscriptions/{subscription}"
+        return any(is_within(root, s) or is_within(s, root) for s in scopes)
+
+    listed = [subscription_body(state, s) for s in state.subscription_ids if visible(s)]
+    return Reply(200, ctx.page(listed))
 
 
 @route("GET", _SUB)
@@ -75,8 +84,8 @@ def list_tenants(ctx: Context) -> Reply:
 def list_groups(ctx: Context, subscription_id: str) -> Reply:
     """ResourceGroups_List."""
     ctx.state.resources.require_subscription(subscription_id)
-    groups = ctx.state.resources.children(f"/subscriptions/{subscription_id}", GROUP_TYPE)
-    return Reply(200, ctx.page(groups))
+    scope = f"/subscriptions/{subscription_id}"
+    return Reply(200, ctx.page(lambda: ctx.state.resources.children(scope, GROUP_TYPE)))
 
 
 @route("HEAD", _GROUP)

@@ -192,9 +192,38 @@ def test_page_keeps_the_query_and_links_the_next_page() -> None:
     last = ctx.page(items)
 
     assert first["value"] == [{"n": 0}, {"n": 1}]
-    assert first["nextLink"] == "https://h/x?api-version=1&$filter=atScope()&$skipToken=2"
+    base, _, token = first["nextLink"].partition("&$skipToken=")
+    assert base == "https://h/x?api-version=1&$filter=atScope()"
+    assert token.endswith("-2")
     assert last == {"value": [{"n": 4}]}
     assert emu.state.page(ctx, items) == last
+
+
+def test_later_pages_read_the_listing_kept_at_the_first_page() -> None:
+    emu = Emulator(page_size=2)
+    ctx = Context(
+        state=emu.state,
+        method="GET",
+        path="/x",
+        query={"api-version": "1"},
+        api_version="1",
+        body=None,
+        caller="c",
+        base_url="https://h",
+    )
+    built: list[int] = []
+
+    def listing() -> list[dict[str, int]]:
+        built.append(1)
+        return [{"n": i} for i in range(5)]
+
+    pages = [ctx.page(listing)]
+    while "nextLink" in pages[-1]:
+        ctx.query = {"api-version": "1", "$skipToken": pages[-1]["nextLink"].rsplit("=", 1)[1]}
+        pages.append(ctx.page(listing))
+
+    assert [item["n"] for page in pages for item in page["value"]] == [0, 1, 2, 3, 4]
+    assert built == [1]  # built once for three pages: linear, not once per page
 
 
 def test_reset_keeps_identity_of_the_subscription_and_caller() -> None:

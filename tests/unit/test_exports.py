@@ -6,6 +6,7 @@ import aks_identity
 
 EXPECTED = {
     "AKS_IDENTITIES",
+    "BUILTIN_ROLES",
     "AddonProfile",
     "AgentPool",
     "AksIdentityError",
@@ -53,6 +54,15 @@ EXPECTED = {
     "TransientError",
     "ValidationError",
     "get_role",
+    # fleet (issue 11)
+    "AuditReport",
+    "ClusterOutcome",
+    "ClusterPlan",
+    "Finding",
+    "Fleet",
+    "FleetPlan",
+    "FleetResult",
+    "Severity",
 }
 EXPECTED |= {"MissingPermission", "MissingPermissionsError", "TargetState"}  # issue 8/11 (guard)
 
