@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from aks_identity._azure import SdkOptions
+    from aks_identity._azure._graph import Graph
 
 __all__ = ["Azure"]
 
@@ -101,6 +102,7 @@ class Azure:
         self._settings = (credential, cloud, base_url, connection_verify)
         self._siblings: dict[str, Azure] = {}
         self._locations: frozenset[str] | None = None
+        self._graph: Graph | None = None
         self._arm = Arm(
             self,
             credential,
@@ -180,8 +182,26 @@ class Azure:
     def close(self) -> None:
         """Close the HTTP sessions (this client's and those of its sibling subscriptions)."""
         self._arm.close()
+        if self._graph is not None:
+            self._graph.close()
         for sibling in self._siblings.values():
             sibling.close()
+
+    def _graph_client(self) -> Graph:
+        """Microsoft Graph for this client's credential and cloud (made on first use; on the
+        emulator, and under ``emu.activate()``, Graph is on the emulator's own origin)."""
+        if self._graph is None:
+            from aks_identity._azure._graph import Graph
+
+            credential, cloud, base_url, verify = self._settings
+            self._graph = Graph(
+                credential,
+                cloud=cloud,
+                base_url=base_url,
+                connection_verify=verify,
+                policy=self._retry,
+            )
+        return self._graph
 
     def _in_subscription(self, subscription_id: str) -> Azure:
         """A client of another subscription with this one's credential and settings (cached).

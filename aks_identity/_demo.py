@@ -77,8 +77,9 @@ class Environment(Protocol):
     def put_resource(self, resource_id: str, body: dict[str, Any], api_version: str) -> None:
         """Create a resource to grant on (network, key vault, registry)."""
 
-    def service_principal(self) -> ServicePrincipal | None:
-        """A legacy service principal for the migration flow, or None to skip it."""
+    def service_principal(self, pulls_from: ResourceId) -> ServicePrincipal | None:
+        """A legacy service principal for the migration flow (one that could pull from the
+        registry ``pulls_from``, as ``--attach-acr`` made it), or None to skip it."""
 
     def newer_node_image(self) -> None:
         """Make a newer node image available (emulator), or nothing (Azure)."""
@@ -103,14 +104,12 @@ class EmulatorEnvironment:
     def put_resource(self, resource_id: str, body: dict[str, Any], api_version: str) -> None:
         self._emu.put_resource(resource_id, body)
 
-    def service_principal(self) -> ServicePrincipal | None:
-        make = getattr(self._emu, "create_service_principal", None)
-        if make is not None:
-            return ServicePrincipal(*make("demo-legacy-sp"))
-        principal = self._emu.state.directory.add_principal(
-            display_name="demo-legacy-sp", replicated=True
+    def service_principal(self, pulls_from: ResourceId) -> ServicePrincipal | None:
+        return ServicePrincipal(
+            *self._emu.create_service_principal(
+                "demo-legacy-sp", replicated=True, role="AcrPull", scope=str(pulls_from)
+            )
         )
-        return ServicePrincipal(principal.client_id, secrets.token_urlsafe(24))
 
     def newer_node_image(self) -> None:
         self._emu.set_newest_node_image("AKSUbuntu-2204gen2containerd-209901.01.0")
@@ -126,8 +125,8 @@ class AzureEnvironment:
     def put_resource(self, resource_id: str, body: dict[str, Any], api_version: str) -> None:
         self.azure._arm.put_resource(ResourceId.parse(resource_id), body, api_version)
 
-    def service_principal(self) -> ServicePrincipal | None:
-        return self._sp
+    def service_principal(self, pulls_from: ResourceId) -> ServicePrincipal | None:
+        return self._sp  # the caller's: it pulls from whatever it was attached to
 
     def newer_node_image(self) -> None:
         """Azure publishes node images on its own schedule."""
@@ -290,7 +289,7 @@ def walkthrough(
         p.grants_of(user)
         clusters["user"] = user
 
-    sp = env.service_principal()
+    sp = env.service_principal(pulls_from=scopes.registry)
     if sp is not None:
         with p.step("Legacy cluster with a service principal"):
             legacy = az.create_cluster(
@@ -299,13 +298,14 @@ def walkthrough(
             p.cluster(legacy)
         with p.step("Migrate it to a system-assigned identity"):
             p.say(
-                "the service principal pulled from the registry: registries=[...] re-attaches "
-                "it to the new kubelet identity in the same plan"
+                "the service principal could pull from the registry (AcrPull): its object ID "
+                "from Microsoft Graph and its role assignments say so, and the plan re-attaches "
+                "the registry to the new kubelet identity"
             )
-            plan = legacy.enable_managed_identity(registries=[scopes.registry], dry_run=True)
+            plan = legacy.enable_managed_identity(dry_run=True)
             p.show("dry run", plan)
             p.say("now for real: one PUT, then the grants for the new identities")
-            legacy = legacy.enable_managed_identity(registries=[scopes.registry])
+            legacy = legacy.enable_managed_identity()
             p.cluster(legacy)
             if legacy.kubelet_identity is not None:
                 for held in legacy.kubelet_identity.role_assignments(scope=scopes.registry):

@@ -451,7 +451,7 @@ class Cluster:
         *,
         grant_subnet: bool = True,
         grant_addons: bool = True,
-        registries: Sequence[str | ResourceId] = (),
+        registries: Sequence[str | ResourceId] | None = None,
         dry_run: Literal[False] = False,
     ) -> Cluster: ...
     @overload
@@ -460,7 +460,7 @@ class Cluster:
         *,
         grant_subnet: bool = True,
         grant_addons: bool = True,
-        registries: Sequence[str | ResourceId] = (),
+        registries: Sequence[str | ResourceId] | None = None,
         dry_run: Literal[True],
     ) -> Plan: ...
     def enable_managed_identity(
@@ -468,19 +468,22 @@ class Cluster:
         *,
         grant_subnet: bool = True,
         grant_addons: bool = True,
-        registries: Sequence[str | ResourceId] = (),
+        registries: Sequence[str | ResourceId] | None = None,
         dry_run: bool = False,
     ) -> Cluster | Plan:
         """Service principal -> system-assigned managed identity.
 
         The kubelet keeps the service principal until a node image upgrade
         (:meth:`upgrade_node_images`); the plan says whether a newer image exists now.
-        ``registries``: the container registries the service principal pulled from; the new
-        kubelet identity gets AcrPull on each in the same plan. A user-assigned cluster is
-        refused: call :meth:`use_system_assigned_identity`.
+        The new kubelet identity gets AcrPull, in the same plan, on each container registry the
+        service principal could pull from: found from its own AcrPull assignments (its object
+        ID read from Microsoft Graph by appId), or named with ``registries=[...]`` (``[]``
+        re-attaches none; where Graph cannot be read, a RegistryReattachWarning says what to
+        pass). A user-assigned cluster is refused: call :meth:`use_system_assigned_identity`.
         """
         _flags(grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run)
-        registries = check_str_sequence(registries, "registries")
+        if registries is not None:
+            registries = check_str_sequence(registries, "registries")
         return _ops(self._azure).enable_managed_identity(
             self,
             grant_subnet=grant_subnet,

@@ -92,7 +92,7 @@ class Operations:
         *,
         grant_subnet: bool,
         grant_addons: bool,
-        registries: Sequence[str | ResourceId],
+        registries: Sequence[str | ResourceId] | None,
         dry_run: bool,
     ) -> Cluster | Plan:
         return migrate.enable_managed_identity(

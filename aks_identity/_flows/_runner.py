@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from aks_identity._errors import (
+    AksIdentityError,
     AuthorizationError,
     ConfirmationRequired,
     ConflictError,
@@ -26,6 +27,7 @@ from aks_identity._rules import check_same_tenant
 from aks_identity._warnings import emit
 
 from ._common import TERMINAL, Snapshot
+from .registries import registries_held
 
 if TYPE_CHECKING:
     from aks_identity._azure import Arm
@@ -85,6 +87,19 @@ class Runner:
 
     def get_cluster(self, rid: ResourceId) -> Cluster:
         return self.azure.get_cluster(rid)
+
+    def service_principal_registries(self, client_id: str) -> tuple[ResourceId, ...] | None:
+        """Registries where the service principal ``client_id`` holds AcrPull: its object ID
+        from Microsoft Graph (by appId), then its role assignments (one listing). None when
+        Graph or the assignments cannot be read (the caller then names the registries)."""
+        try:
+            found = self.azure._graph_client().service_principal_by_app_id(client_id)
+            if found is None or not found.get("id"):
+                return ()
+            held = self.assignments_of(str(found["id"]))
+        except AksIdentityError:
+            return None
+        return registries_held(held)
 
     def assignments_of(self, principal_id: str) -> tuple[RoleAssignment, ...]:
         """Every role assignment of a principal in the subscription (one listing)."""

@@ -64,6 +64,9 @@ class MigrationRequest:
     grant_kubelet_operator: bool = True
     registries: tuple[ResourceId, ...] = ()
     """Registries the old service principal could pull from (re-attached to the new kubelet)."""
+    registries_from: str = "unknown"
+    """Where they come from: ``caller`` (registries=[...]), ``graph`` (the service principal's
+    own AcrPull assignments, found through Microsoft Graph) or ``unknown`` (Graph unreadable)."""
 
 
 def _noop(cluster: Cluster, operation: str, description: str) -> Plan:
@@ -188,11 +191,32 @@ def plan_to_system_assigned(
     )
     if from_service_principal:
         made |= _registries.plan_reattach(
-            builder, snapshot, writer, updated, cluster=cluster, registries=request.registries
+            builder,
+            snapshot,
+            writer,
+            updated,
+            cluster=cluster,
+            registries=request.registries,
+            source=request.registries_from,
         )
     if made:
         builder.warn(propagation_warning("grants made after the update"))
     return builder.plan()
+
+
+def _reattach(
+    runner: Runner, cluster: Cluster, registries: Sequence[str | ResourceId] | None
+) -> tuple[tuple[ResourceId, ...], str]:
+    """The registries to re-attach after leaving a service principal, and where they come
+    from: the caller's ``registries``, or (None) the service principal's own AcrPull
+    assignments, its object ID read from Microsoft Graph by appId (read before planning)."""
+    if registries is not None:
+        return _registries.parse_registries(registries, what="registries"), "caller"
+    client_id = cluster.service_principal_client_id
+    if cluster.identity_type is not IdentityType.SERVICE_PRINCIPAL or not client_id:
+        return (), "caller"
+    found = runner.service_principal_registries(client_id)
+    return ((), "unknown") if found is None else (found, "graph")
 
 
 def enable_managed_identity(
@@ -201,16 +225,11 @@ def enable_managed_identity(
     *,
     grant_subnet: bool,
     grant_addons: bool,
-    registries: Sequence[str | ResourceId],
+    registries: Sequence[str | ResourceId] | None,
     dry_run: bool,
 ) -> Cluster | Plan:
     """Service principal -> system-assigned."""
     operation = "enable managed identity"
-    # Registries the old service principal could pull from: today the caller names them
-    # (registries=[...]); with Microsoft Graph (the service principal's object ID by its appId,
-    # then its AcrPull assignments) the discovered ones join this tuple before planning, and
-    # plan_reattach turns each into an AcrPull PlannedGrant for the new kubelet identity.
-    reattach = _registries.parse_registries(registries, what="registries")
     if cluster.identity_type is IdentityType.USER_ASSIGNED and not failed(cluster):
         raise ValidationError(
             f"cluster {cluster.name} already uses a user-assigned managed identity, so "
@@ -223,10 +242,16 @@ def enable_managed_identity(
         plan = _noop(cluster, operation, f"{cluster.name} already uses a managed identity")
         return plan if dry_run else cluster
     check_private_dns_zone(cluster.private_dns_zone, IdentityType.SYSTEM_ASSIGNED)
+    reattach, source = _reattach(runner, cluster, registries)
     snapshot = runner.snapshot(cluster=cluster, latest_images=True)
     plan = plan_to_system_assigned(
         snapshot,
-        MigrationRequest(grant_subnet=grant_subnet, grant_addons=grant_addons, registries=reattach),
+        MigrationRequest(
+            grant_subnet=grant_subnet,
+            grant_addons=grant_addons,
+            registries=reattach,
+            registries_from=source,
+        ),
         runner,
         operation=operation,
     )
@@ -347,7 +372,13 @@ def plan_use_identity(
     )
     if from_service_principal:
         made |= _registries.plan_reattach(
-            builder, snapshot, writer, updated, cluster=cluster, registries=request.registries
+            builder,
+            snapshot,
+            writer,
+            updated,
+            cluster=cluster,
+            registries=request.registries,
+            source=request.registries_from,
         )
     if made:
         builder.warn(propagation_warning("grants made after the update"))
@@ -379,6 +410,7 @@ def use_identity(
         else [new.principal_id if grants_for_new else None, *_addons.addon_principals(cluster)],
         latest_images=cluster.identity_type is IdentityType.SERVICE_PRINCIPAL and not unchanged,
     )
+    reattach, source = ((), "caller") if unchanged else _reattach(runner, cluster, None)
     plan = plan_use_identity(
         snapshot,
         new,
@@ -386,6 +418,8 @@ def use_identity(
             grant_subnet=grant_subnet,
             grant_addons=grant_addons,
             grant_kubelet_operator=grant_kubelet_operator,
+            registries=reattach,
+            registries_from=source,
         ),
         runner,
     )

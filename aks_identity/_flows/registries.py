@@ -46,14 +46,19 @@ def parse_registries(values: Sequence[str | ResourceId], *, what: str) -> tuple[
 
 def registries_of(snapshot: Snapshot, principal_id: str) -> list[ResourceId]:
     """Registries where a principal holds AcrPull, from the snapshot (what attach_acr made)."""
+    return list(registries_held(snapshot.assignments.get(principal_id.lower(), ())))
+
+
+def registries_held(assignments: Sequence[RoleAssignment]) -> tuple[ResourceId, ...]:
+    """The container registries among the scopes of AcrPull assignments (in order, once)."""
     acr_pull = get_role(ACR_PULL)
     scopes: dict[ResourceId, None] = {}
-    for assignment in snapshot.assignments.get(principal_id.lower(), ()):
+    for assignment in assignments:
         if assignment.role.guid == acr_pull.guid and (
             assignment.scope.kind is ResourceKind.CONTAINER_REGISTRY
         ):
             scopes.setdefault(assignment.scope, None)
-    return list(scopes)
+    return tuple(scopes)
 
 
 def kubelet_principal(cluster: Cluster) -> Principal:
@@ -76,18 +81,22 @@ def plan_reattach(
     *,
     cluster: Cluster,
     registries: Sequence[ResourceId],
+    source: str = "unknown",
 ) -> bool:
     """After a service principal migration: AcrPull for the new kubelet identity on each
-    registry the old service principal could pull from.
+    registry the old service principal could pull from (pure).
 
-    Today the registries come from the caller (``registries=[...]``); finding them from the
-    service principal's own AcrPull assignments needs its object ID from Microsoft Graph.
+    ``source``: ``graph`` when they are the service principal's own AcrPull assignments
+    (found through Microsoft Graph), ``caller`` when named with ``registries=[...]`` (``[]``
+    skips), ``unknown`` when Graph could not be read: then a RegistryReattachWarning says
+    exactly what to pass.
     """
     client_id = cluster.service_principal_client_id or "<client ID>"
-    if not registries:
+    if not registries and source == "unknown":
         builder.warn(
             RegistryReattachWarning(
-                f"container registries the service principal {client_id} pulled from must be "
+                "Microsoft Graph could not be read to find the container registries the "
+                f"service principal {client_id} pulled from; they must be "
                 "attached to the new kubelet identity: pass "
                 "registries=['/subscriptions/<sub>/resourceGroups/<group>/providers/"
                 "Microsoft.ContainerRegistry/registries/<name>', ...] to "
@@ -107,7 +116,11 @@ def plan_reattach(
             role=ACR_PULL,
             scope=registry,
             who="the new kubelet identity (known after the update)",
-            reason=f"re-attach: the service principal {client_id} pulled from this registry",
+            reason=(
+                f"re-attach: the service principal {client_id} holds AcrPull here"
+                if source == "graph"
+                else "re-attach: named in registries=[...]"
+            ),
             skip_with="registries=[]",
         )
     return made
