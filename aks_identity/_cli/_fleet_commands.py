@@ -63,7 +63,8 @@ def run_inventory(args: argparse.Namespace) -> int:
             "identity_type": c.identity_type.value,
             "principal_id": c.principal_id,
             "kubelet_identity": str(c.kubelet_identity.resource_id) if c.kubelet_identity else None,
-            "uses_managed_identity": c.uses_managed_identity,
+            "uses_managed_identity": c.uses_managed_identity,  # the control plane
+            "kubelet_uses_managed_identity": c.kubelet_uses_managed_identity,
         }
         for c in clusters
     ]

@@ -194,7 +194,7 @@ def _cluster_findings(cluster: Cluster, grants: _Grants, data: AuditInput) -> li
                 "cluster.enable_managed_identity()  # or cluster.use_identity(identity)",
             )
         )
-    elif not cluster.uses_managed_identity and client_id and client_id != "msi":
+    elif not cluster.kubelet_uses_managed_identity and client_id and client_id != "msi":
         found.append(_kubelet_on_service_principal(cluster, client_id, data))
     if cluster.pod_identity_enabled:
         count = len(cluster.pod_identities)

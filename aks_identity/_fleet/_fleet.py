@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 import warnings
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from aks_identity import _activation
 from aks_identity._azure import endpoints
 from aks_identity._azure._resource_graph import AUTHORIZATION_QUERY, ResourceGraph, clusters
-from aks_identity._client import Azure
+from aks_identity._checks import (
+    check_credential,
+    check_optional_str,
+    check_str,
+    check_subscription_id,
+)
+from aks_identity._client import Azure, _check_connection
 from aks_identity._errors import AksIdentityError, ValidationError
 from aks_identity._model import IdentityType
 from aks_identity._objects import Cluster, ManagedIdentity
@@ -29,7 +35,14 @@ if TYPE_CHECKING:
 __all__ = ["Fleet"]
 
 _DEFAULT_RETRY = RetryPolicy()
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def _check_retry(retry: object) -> None:
+    if not isinstance(retry, RetryPolicy):
+        raise ValidationError(
+            f"retry must be an aks_identity.RetryPolicy, got {type(retry).__name__}",
+            rule="retry",
+        )
 
 
 def _subscription_list(value: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -48,19 +61,13 @@ def _subscription_list(value: Iterable[str] | None) -> tuple[str, ...] | None:
             f"subscriptions must be a list of subscription IDs, got {type(value).__name__}",
             rule="subscriptions",
         ) from None
-    bad = [s for s in items if not isinstance(s, str) or not _GUID.match(s)]
-    if bad:
-        raise ValidationError(
-            f"subscription IDs are GUIDs (00000000-0000-0000-0000-000000000000); got {bad[0]!r}",
-            rule="subscriptions",
-        )
     if not items:
         raise ValidationError(
             "subscriptions=[] names no subscription: pass None for every subscription the "
             "credential can see, or list some",
             rule="subscriptions",
         )
-    return tuple(dict.fromkeys(s.lower() for s in items))
+    return tuple(dict.fromkeys(check_subscription_id(s) for s in items))
 
 
 class Fleet:
@@ -70,6 +77,11 @@ class Fleet:
     arguments are :class:`~aks_identity.Azure`'s; each cluster is bound to an ``Azure`` of its
     own subscription (made once, sharing the credential and settings), so every per-cluster
     operation works on it.
+
+    Inside ``emu.activate()`` (or the ``arm_emulator`` pytest fixture), a fleet built without
+    ``base_url`` reaches that emulator, as :class:`~aks_identity.Azure` does: with the
+    emulator's credential unless ``credential`` is one of the emulator's, and with its clock
+    unless ``retry`` is given.
     """
 
     def __init__(
@@ -82,11 +94,18 @@ class Fleet:
         connection_verify: str | bool | None = None,
         retry: RetryPolicy = _DEFAULT_RETRY,
     ) -> None:
-        if not isinstance(retry, RetryPolicy):
-            raise ValidationError(
-                f"retry must be an aks_identity.RetryPolicy, got {type(retry).__name__}",
-                rule="retry",
-            )
+        target = _activation.active() if base_url is None else None
+        if target is not None:
+            base_url = target.base_url
+            credential = target.credential_for(credential)
+            if connection_verify is None:
+                connection_verify = target.connection_verify
+            if retry is _DEFAULT_RETRY:
+                retry = target.retry
+        credential = check_credential(credential)
+        check_str(cloud, "cloud", rule="cloud")
+        _check_connection(base_url, connection_verify)
+        _check_retry(retry)
         self._requested = _subscription_list(subscriptions)
         self._endpoints = endpoints(cloud, base_url)
         self._credential = credential
@@ -109,9 +128,23 @@ class Fleet:
         retry: RetryPolicy = _DEFAULT_RETRY,
     ) -> Fleet:
         """``DefaultAzureCredential`` (cloud: ``AZURE_CLOUD``); every subscription it can see
-        unless ``subscriptions`` lists some."""
+        unless ``subscriptions`` lists some.
+
+        Inside ``emu.activate()`` (or the ``arm_emulator`` fixture): the active emulator and
+        its credential instead, whatever the environment says.
+        """
+        target = _activation.active()
+        if target is not None:
+            return cls(
+                target.credential,
+                subscriptions,
+                cloud=cloud or "AzureCloud",
+                retry=target.retry if retry is _DEFAULT_RETRY else retry,
+            )
         from azure.identity import DefaultAzureCredential
 
+        check_optional_str(cloud, "cloud", rule="cloud")
+        _check_retry(retry)
         name = cloud or os.environ.get("AZURE_CLOUD") or "AzureCloud"
         credential = DefaultAzureCredential(authority=endpoints(name).authority)
         return cls(credential, subscriptions, cloud=name, retry=retry)
@@ -336,7 +369,10 @@ def _newer_node_images(found: list[Cluster]) -> dict[str, bool | None]:
     """Per cluster whose kubelet still uses a service principal: is a newer image out?"""
     result: dict[str, bool | None] = {}
     for cluster in found:
-        if cluster.identity_type is IdentityType.SERVICE_PRINCIPAL or cluster.uses_managed_identity:
+        if (
+            cluster.identity_type is IdentityType.SERVICE_PRINCIPAL
+            or cluster.kubelet_uses_managed_identity
+        ):
             continue
         try:
             with warnings.catch_warnings():

@@ -23,11 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ClusterPlan", "FleetPlan", "plan_migration"]
 
-UNSUPPORTED_SYSTEM_ASSIGNED = (
-    "user-assigned -> system-assigned is not yet supported by this build "
-    "(cluster.use_system_assigned_identity is missing)"
-)
-
 
 @attrs.frozen(kw_only=True, eq=False)
 class ClusterPlan:
@@ -36,7 +31,7 @@ class ClusterPlan:
     cluster: Cluster
     plan: Plan | None
     skipped: str | None = None
-    """Why there is no plan (the operation refused the cluster, or is not supported)."""
+    """Why there is no plan (the operation refused the cluster)."""
 
     @property
     def cluster_id(self) -> str:
@@ -185,10 +180,8 @@ def _plan_one(cluster: Cluster, target: str | ManagedIdentity) -> ClusterPlan:
         if isinstance(target, ManagedIdentity):
             return ClusterPlan(cluster=cluster, plan=cluster.use_identity(target, dry_run=True))
         if cluster.identity_type is IdentityType.USER_ASSIGNED:
-            to_system: Any = getattr(cluster, "use_system_assigned_identity", None)
-            if to_system is None:
-                return ClusterPlan(cluster=cluster, plan=None, skipped=UNSUPPORTED_SYSTEM_ASSIGNED)
-            return ClusterPlan(cluster=cluster, plan=to_system(dry_run=True))
+            plan = cluster.use_system_assigned_identity(dry_run=True)
+            return ClusterPlan(cluster=cluster, plan=plan)
         # a service principal cluster migrates; a system-assigned one: a plan writing nothing
         return ClusterPlan(cluster=cluster, plan=cluster.enable_managed_identity(dry_run=True))
     except AksIdentityError as error:

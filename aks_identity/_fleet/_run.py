@@ -1,7 +1,9 @@
 """Running a fleet plan: clusters in parallel, each isolated, journaled step by step.
 
 Each cluster's plan runs through the library's own execution path (``_plan.execute``), one
-step at a time so that every completed step is journaled before the next starts. A re-run with
+step at a time so that every completed step is journaled before the next starts; the caller's
+permissions for the whole plan are checked once before its first step, so a cluster the caller
+may not fully migrate is refused before anything is written to it. A re-run with
 the same journal skips finished clusters; a cluster whose identity update was done but whose
 grants were not (killed in between) gets exactly those grants, made idempotently (the grant
 engine reuses an equivalent assignment), so nothing is assigned twice.
@@ -21,6 +23,7 @@ import attrs
 from aks_identity._errors import AksIdentityError, ConfirmationRequired, ValidationError
 from aks_identity._model import Principal, PrincipalType
 from aks_identity._objects import Cluster
+from aks_identity._permissions import MissingPermissionsError
 from aks_identity._plan import Plan, execute
 
 from ._journal import Journal, JournalState
@@ -207,6 +210,7 @@ class _Runner:
             return ClusterOutcome(
                 cluster_id=entry.cluster_id, status="unchanged", message="nothing to change"
             )
+        _check_permissions(plan)
         self._journal.planned(entry.cluster_id, _steps_record(plan))
         result: Cluster | None = None
         for index, step in enumerate(plan.steps):
@@ -249,6 +253,18 @@ class _Runner:
             message=f"resumed: {len(pending)} remaining grant(s) made",
             cluster=cluster,
         )
+
+
+def _check_permissions(plan: Plan) -> None:
+    """Refuse the cluster before its first write unless the caller may make every write of
+    its plan: the steps run one at a time below, and each run checks only its own step."""
+    try:
+        missing = plan.missing_permissions()
+    except AksIdentityError as error:
+        error.record_progress((), tuple(str(s) for s in plan.steps))
+        raise
+    if missing:
+        raise MissingPermissionsError(plan.operation, missing)
 
 
 def _update_done_grants_left(recorded: list[dict[str, Any]], done: set[int]) -> bool:

@@ -118,6 +118,7 @@ class App:
         service = service_for(request.path)
         if service is not None:  # Entra ID, Graph, metadata: before ARM's auth and api-version
             return self._serve(request, service)
+        limits: dict[str, str] = {}
         with state.lock:
             try:
                 state.operations.settle()
@@ -127,7 +128,8 @@ class App:
                 reply = self._handle(request, caller, fault)
                 reply.headers.update(limits)
             except ArmError as error:
-                reply = Reply(error.status, error.body(), error.headers)
+                # ARM reports what is left on every response it metered, refusals included
+                reply = Reply(error.status, error.body(), {**limits, **error.headers})
                 code = error.code
             except _Dropped:
                 self._log(request, None, caller, fault)
@@ -171,7 +173,6 @@ class App:
                 served = ServiceReply(500, {"error": error}, error_code="InternalServerError")
             self._log(request, served.status, served.caller, None, served.error_code)
         return _response(Reply(served.status, served.body, served.headers), request.method)
-
 
     def _limits(self, request: Request) -> dict[str, str]:
         """ARM's per-subscription request limits (``Emulator(throttling=True)``)."""

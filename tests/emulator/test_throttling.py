@@ -44,6 +44,23 @@ def test_throttled_requests_are_retried_after_retry_after(monkeypatch: pytest.Mo
     assert 429 not in statuses  # the pacer waited for the bucket instead of running into it
 
 
+def test_refusals_report_the_remaining_requests_too() -> None:
+    """ARM counts a 404 against the bucket and says so: the pacer keeps an exact count."""
+    with Emulator(throttling=True) as emu:
+        client = ResourceManagementClient(
+            emu.credential(), emu.subscription_id, base_url=emu.url, connection_verify=emu.ca_bundle
+        )
+        seen: dict[str, str] = {}
+        with pytest.raises(Exception, match="ResourceGroupNotFound"):
+            client.resource_groups.get(
+                "absent", raw_response_hook=lambda r: seen.update(r.http_response.headers)
+            )
+
+    assert {k.lower(): v for k, v in seen.items()}.get(
+        "x-ms-ratelimit-remaining-subscription-reads"
+    ) == "249"
+
+
 def test_without_pacing_the_sdk_honours_429(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(_throttle.LIMITS, "reads", (2.0, 1.0))
     with Emulator(throttling=True) as emu:

@@ -73,7 +73,10 @@ def test_migrate_plan_writes_nothing(capsys: pytest.CaptureFixture[str]) -> None
 
     assert status == 0
     assert "payments     migrate" in out
-    assert "not yet supported by this build" in out or "search       migrate" in out
+    # user-assigned clusters move to system-assigned, except one with a pre-created kubelet
+    # identity: AKS needs a user-assigned control plane then, and the operation refuses it
+    assert "sandbox      migrate" in out and "healthy      migrate" in out
+    assert "search       skipped" in out and "pre-created kubelet identity" in out
 
 
 def test_migrate_apply_with_filters_and_journal(

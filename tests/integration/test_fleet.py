@@ -285,3 +285,70 @@ def test_repr_and_where_must_be_callable(demo: tuple[Emulator, dict[str, str]]) 
             fleet.plan_migration(to="system-assigned", where="prod")  # type: ignore[arg-type]
         with pytest.raises(aki.ValidationError, match="to="):
             fleet.plan_migration(to="user-assigned")
+
+
+class _RealLookingCredential:
+    """Not the emulator's credential: it must never be asked for a token."""
+
+    asked = 0
+
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        type(self).asked += 1
+        raise AssertionError("a non-emulator credential was asked for a token")
+
+
+def test_from_environment_reaches_the_active_emulator(
+    demo: tuple[Emulator, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu, clusters = demo
+    monkeypatch.setenv("AZURE_CLOUD", "AzureCloud")
+    before = len(emu.requests)
+    with emu.activate(), aki.Fleet.from_environment() as fleet:
+        assert sorted(fleet.subscription_ids()) == sorted(emu.subscription_ids)
+        found = {str(c.id).lower() for c in fleet.clusters()}
+        report = fleet.audit()
+
+    assert found == {i.lower() for i in clusters.values()}
+    assert report.summary().startswith("8 clusters in 3 subscriptions")
+    assert any(r.path == GRAPH_QUERY for r in emu.requests[before:])
+
+
+def test_a_fleet_without_base_url_reaches_the_active_emulator_not_azure(
+    demo: tuple[Emulator, dict[str, str]],
+) -> None:
+    emu, _ = demo
+    with emu.activate(), aki.Fleet(_RealLookingCredential(), [emu.subscription_id]) as fleet:
+        assert emu.url in repr(fleet)
+        found = fleet.clusters()
+        az = fleet.azure(emu.subscription_id)
+        assert az.base_url == emu.url
+
+    assert {c.id.subscription_id for c in found} == {emu.subscription_id}
+    assert _RealLookingCredential.asked == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "rule"),
+    [
+        ({"credential": None}, "credential"),
+        ({"credential": "secret"}, "credential"),
+        ({"cloud": 5}, "cloud"),
+        ({"cloud": "Mars"}, "cloud"),
+        ({"base_url": "http://127.0.0.1:1"}, "base_url"),
+        ({"connection_verify": 1.5}, "type"),
+        ({"retry": 3}, "retry"),
+        ({"subscriptions": [" 00000000-0000-0000-0000-000000000001"]}, "subscription"),
+    ],
+)
+def test_the_constructor_checks_its_inputs_like_azure(kwargs: dict[str, object], rule: str) -> None:
+    arguments: dict[str, object] = {
+        "credential": _RealLookingCredential(),
+        "subscriptions": None,
+        "base_url": "https://127.0.0.1:1",
+        **kwargs,
+    }
+    with pytest.raises(aki.ValidationError) as caught:
+        aki.Fleet(**arguments)  # type: ignore[arg-type]
+
+    assert caught.value.rule == rule
+    assert _RealLookingCredential.asked == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import aks_identity as aki
+from aks_identity._permissions import MissingPermissionsError
 from aks_identity.emulator import Emulator
 from aks_identity.emulator._seed import seed_cluster, seed_identity
 
@@ -147,18 +148,45 @@ def test_where_selects_and_errors_in_it_are_reported(emu: Emulator) -> None:
     assert sorted(e.cluster.name for e in plan.entries) == ["sp0", "sp2"]
 
 
-def test_user_assigned_to_system_assigned_is_skipped_until_supported(emu: Emulator) -> None:
+def test_user_assigned_clusters_move_to_system_assigned(emu: Emulator) -> None:
     control = seed_identity(emu, emu.subscription_id, RG, "control")
     seed_cluster(emu, emu.subscription_id, RG, "ua", identity=control)
     with emu.fleet() as fleet:
         [cluster] = fleet.clusters()
-        [entry] = fleet.plan_migration(to="system-assigned").entries
+        single = cluster.use_system_assigned_identity(dry_run=True)
+        plan = fleet.plan_migration(to="system-assigned")
+        [entry] = plan.entries
+        result = plan.apply()
+        [after] = fleet.clusters()
 
-    if hasattr(cluster, "use_system_assigned_identity"):
-        assert entry.plan is not None and entry.plan.writes
-    else:
-        assert entry.plan is None and entry.status == "skipped"
-        assert "not yet supported by this build" in (entry.skipped or "")
+    assert entry.status == "migrate" and entry.plan is not None and entry.plan.writes
+    assert entry.plan.operation == single.operation
+    assert [str(s) for s in entry.plan.steps] == [str(s) for s in single.steps]
+    assert result.ok and [o.status for o in result.outcomes] == ["succeeded"]
+    assert after.identity_type is aki.IdentityType.SYSTEM_ASSIGNED
+
+
+def test_a_cluster_the_caller_may_not_fully_migrate_is_refused_before_any_write(
+    emu: Emulator,
+) -> None:
+    """Contributor may update the cluster but not grant Network Contributor on its subnet: the
+    whole plan is checked before its first step, so the cluster is not left half-migrated."""
+    [cluster_id] = service_principal_fleet(emu, 1, with_subnet=True)
+    dev = emu.create_caller("dev", role="Contributor")
+    with emu.fleet([emu.subscription_id], principal_id=dev) as fleet:
+        plan = fleet.plan_migration(to="system-assigned")
+        before = len(emu.requests)
+        result = plan.apply()
+        written = writes(emu, before)
+        [after] = fleet.clusters()
+
+    [outcome] = result.outcomes
+    assert outcome.status == "failed" and not result.ok
+    assert isinstance(outcome.error, MissingPermissionsError)
+    assert "Microsoft.Authorization/roleAssignments/write" in outcome.message
+    assert written == []
+    assert after.identity_type is aki.IdentityType.SERVICE_PRINCIPAL
+    assert str(after.id).lower() == cluster_id.lower()
 
 
 def test_a_failing_cluster_is_isolated(emu: Emulator) -> None:
