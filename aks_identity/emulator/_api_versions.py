@@ -52,8 +52,12 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
         "2019-10-01", "2019-08-01", "2019-06-01", "2019-04-01", "2019-02-01", "2018-03-31",
         "2017-08-31", "2016-03-30",
     ),
+    # azure-rest-api-specs specification/msi/resource-manager/Microsoft.ManagedIdentity: the
+    # stable and preview folders and examples (azure-cli 2.91 sends 2025-05-31-preview)
     "microsoft.managedidentity": (
-        "2024-11-30", "2023-01-31", "2018-11-30", "2015-08-31-preview",
+        "2026-05-31", "2026-04-30", "2025-05-31-preview", "2025-01-31-preview", "2024-11-30",
+        "2023-07-31-preview", "2023-01-31", "2022-01-31-preview", "2021-09-30-preview",
+        "2018-11-30", "2015-08-31-preview",
     ),
     "microsoft.authorization": (
         "2022-08-01-preview", "2022-05-01-preview", "2022-04-01", "2020-10-01",
