@@ -156,7 +156,7 @@ class MissingPermissionsError(AuthorizationError):
             status=403,
             resource_id=str(missing[0].scope) if missing else None,
         )
-        self.missing = tuple(missing)
+        self.missing: tuple[MissingPermission, ...] = tuple(missing)
 
 
 Reader = Callable[[ResourceId], "list[dict[str, list[str]]]"]

@@ -58,7 +58,7 @@ class SigningKey:
                 {"e": self._jwk["e"], "kty": "RSA", "n": self._jwk["n"]}, separators=(",", ":")
             ).encode()
         ).digest()
-        self.kid = _b64encode(thumbprint)[:27]
+        self.kid: str = _b64encode(thumbprint)[:27]
         """Key ID: the start of the RFC 7638 thumbprint, as Entra's kids look."""
 
     def jwks(self) -> dict[str, Any]:

@@ -23,9 +23,9 @@ class ResourceStore:
     """ARM resources as JSON bodies. Reads and writes copy, so callers never share state."""
 
     def __init__(self, subscription_ids: list[str]) -> None:
-        self.subscription_ids = [s.lower() for s in subscription_ids]
+        self.subscription_ids: list[str] = [s.lower() for s in subscription_ids]
         """The emulated subscriptions; the first is the default one."""
-        self.subscription_id = self.subscription_ids[0]
+        self.subscription_id: str = self.subscription_ids[0]
         self._subscriptions = set(self.subscription_ids)
         self._bodies: dict[str, dict[str, Any]] = {}
         self._deleted: list[Callable[[dict[str, Any]], None]] = []

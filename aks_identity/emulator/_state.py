@@ -78,13 +78,13 @@ class State:
         self.caller_id = new_guid(ids)
         """Object ID of the default caller, Owner of every subscription."""
         extra = random.Random(f"subscriptions-{seed}")
-        self.subscription_ids = [self.subscription_id] + [
+        self.subscription_ids: list[str] = [self.subscription_id] + [
             new_guid(extra) for _ in range(subscriptions - 1)
         ]
         """Every emulated subscription of the tenant; the first is :attr:`subscription_id`."""
-        self.caller_client_id = new_guid(ids)
+        self.caller_client_id: str = new_guid(ids)
         """Application (client) ID of the default caller, for the token endpoint."""
-        self.caller_secret = secrets.token_urlsafe(24)
+        self.caller_secret: str = secrets.token_urlsafe(24)
         """Client secret of the default caller (survives :meth:`reset`)."""
         self.tokens = Tokens(
             tenant_id=self.tenant_id,
