@@ -165,6 +165,9 @@ def kubelet_principal_of(cluster: Cluster) -> Principal:
     return kubelet.principal
 
 
+_CHANGES = "identity, kubelet identity, network, add-ons, tags and node count as given"
+
+
 def plan_create(snapshot: Snapshot, request: CreateRequest, writer: Writer) -> Plan:
     """The plan of a create (pure): ``snapshot.cluster`` is the existing cluster, if any."""
     existing = snapshot.cluster
@@ -192,9 +195,15 @@ def plan_create(snapshot: Snapshot, request: CreateRequest, writer: Writer) -> P
             and request.grant_subnet
             else None,
         )
+        again = (
+            ""
+            if existing is None
+            else f" again: it exists and its last operation failed, so this PUT updates it "
+            f"to this request's settings ({_CHANGES})"
+        )
         builder.step(
-            "create",
-            f"PUT managed cluster {name} in {request.spec.location} ({control.value}); "
+            "create" if existing is None else "update",
+            f"PUT managed cluster {name} in {request.spec.location} ({control.value}){again}; "
             "wait for provisioning",
             lambda: created.set(
                 writer.put_cluster(

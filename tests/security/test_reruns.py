@@ -56,3 +56,21 @@ def test_first_run_plan_creates(world: World) -> None:
     plan = world.az.create_identity("fresh1", resource_group=RG, dry_run=True)
     assert plan.steps[0].action == "create"
     assert "updates existing" not in plan.steps[0].description
+
+
+def test_re_run_of_a_failed_cluster_create_says_it_updates_it(world: World) -> None:
+    """A cluster whose last operation failed is PUT again by a re-run of create_cluster: the
+    plan says that this updates the existing cluster (and that it is not a first create)."""
+    az, emu = world.az, world.emu
+    emu.faults.inject("lro_failed", method="PUT", path="managedClusters/rerun$", times=1)
+    try:
+        az.create_cluster("rerun", resource_group=RG)
+    except Exception as error:  # the injected failure
+        assert "rerun" in str(error)
+    plan = az.create_cluster("rerun", resource_group=RG, dry_run=True)
+    put = [s for s in plan.steps if s.writes and "PUT managed cluster rerun" in s.description]
+    assert len(put) == 1 and put[0].action == "update"
+    assert "it exists and its last operation failed, so this PUT updates it" in put[0].description
+    first = az.create_cluster("fresh", resource_group=RG, dry_run=True)
+    fresh = [s for s in first.steps if "PUT managed cluster fresh" in s.description]
+    assert fresh[0].action == "create" and "again" not in fresh[0].description
