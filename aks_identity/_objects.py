@@ -58,6 +58,8 @@ def _optional_rid(value: str | ResourceId | None) -> ResourceId | None:
 def _ops(azure: Azure) -> Operations:
     """The one internal interface the objects call (flows and grants of their client)."""
     return azure._ops
+
+
 def _flags(**flags: object) -> None:
     """Every flag is a real bool: a truthy string is not consent to reimage nodes."""
     for name, value in flags.items():
@@ -91,7 +93,9 @@ class ResourceGroup:
     @overload
     def delete(self, *, dry_run: Literal[False] = False) -> None: ...
     @overload
-    def delete(self, *, dry_run: Literal[True]) -> Plan: ...
+    def delete(self, *, dry_run: Literal[True]) -> Plan[None]: ...
+    @overload
+    def delete(self, *, dry_run: bool) -> Plan[None] | None: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the group and everything in it (idempotent)."""
         check_bool(dry_run, "dry_run")
@@ -128,7 +132,16 @@ class _Grantee(abc.ABC):
         *,
         allow_broad_scope: bool = False,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[RoleAssignment]: ...
+    @overload
+    def grant(
+        self,
+        role: str | Role,
+        scope: str | ResourceId,
+        *,
+        allow_broad_scope: bool = False,
+        dry_run: bool,
+    ) -> RoleAssignment | Plan[RoleAssignment]: ...
     def grant(
         self,
         role: str | Role,
@@ -201,7 +214,9 @@ class ManagedIdentity(_Grantee):
     @overload
     def delete(self, *, dry_run: Literal[False] = False) -> None: ...
     @overload
-    def delete(self, *, dry_run: Literal[True]) -> Plan: ...
+    def delete(self, *, dry_run: Literal[True]) -> Plan[None]: ...
+    @overload
+    def delete(self, *, dry_run: bool) -> Plan[None] | None: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the identity (idempotent)."""
         check_bool(dry_run, "dry_run")
@@ -290,7 +305,9 @@ class RoleAssignment:
     @overload
     def revoke(self, *, dry_run: Literal[False] = False) -> None: ...
     @overload
-    def revoke(self, *, dry_run: Literal[True]) -> Plan: ...
+    def revoke(self, *, dry_run: Literal[True]) -> Plan[None]: ...
+    @overload
+    def revoke(self, *, dry_run: bool) -> Plan[None] | None: ...
     def revoke(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the assignment (idempotent)."""
         check_bool(dry_run, "dry_run")
@@ -462,7 +479,16 @@ class Cluster:
         grant_addons: bool = True,
         registries: Sequence[str | ResourceId] | None = None,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def enable_managed_identity(
+        self,
+        *,
+        grant_subnet: bool = True,
+        grant_addons: bool = True,
+        registries: Sequence[str | ResourceId] | None = None,
+        dry_run: bool,
+    ) -> Cluster | Plan[Cluster]: ...
     def enable_managed_identity(
         self,
         *,
@@ -503,7 +529,11 @@ class Cluster:
     @overload
     def use_system_assigned_identity(
         self, *, grant_subnet: bool = True, grant_addons: bool = True, dry_run: Literal[True]
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def use_system_assigned_identity(
+        self, *, grant_subnet: bool = True, grant_addons: bool = True, dry_run: bool
+    ) -> Cluster | Plan[Cluster]: ...
     def use_system_assigned_identity(
         self, *, grant_subnet: bool = True, grant_addons: bool = True, dry_run: bool = False
     ) -> Cluster | Plan:
@@ -537,7 +567,17 @@ class Cluster:
         grant_kubelet_operator: bool = True,
         grant_addons: bool = True,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def use_identity(
+        self,
+        identity: ManagedIdentity | str | ResourceId,
+        *,
+        grant_subnet: bool = True,
+        grant_kubelet_operator: bool = True,
+        grant_addons: bool = True,
+        dry_run: bool,
+    ) -> Cluster | Plan[Cluster]: ...
     def use_identity(
         self,
         identity: ManagedIdentity | str | ResourceId,
@@ -582,7 +622,17 @@ class Cluster:
         grant_kubelet_operator: bool = True,
         grant_acr: bool = True,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def use_kubelet_identity(
+        self,
+        identity: ManagedIdentity | str | ResourceId,
+        *,
+        allow_downtime: bool = False,
+        grant_kubelet_operator: bool = True,
+        grant_acr: bool = True,
+        dry_run: bool,
+    ) -> Cluster | Plan[Cluster]: ...
     def use_kubelet_identity(
         self,
         identity: ManagedIdentity | str | ResourceId,
@@ -615,7 +665,11 @@ class Cluster:
     @overload
     def upgrade_node_images(
         self, *, allow_downtime: bool = False, dry_run: Literal[True]
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def upgrade_node_images(
+        self, *, allow_downtime: bool = False, dry_run: bool
+    ) -> Cluster | Plan[Cluster]: ...
     def upgrade_node_images(
         self, *, allow_downtime: bool = False, dry_run: bool = False
     ) -> Cluster | Plan:
@@ -647,7 +701,15 @@ class Cluster:
         *,
         grant_addons: bool = True,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def enable_addons(
+        self,
+        addons: Sequence[str] | Mapping[str, Mapping[str, str]],
+        *,
+        grant_addons: bool = True,
+        dry_run: bool,
+    ) -> Cluster | Plan[Cluster]: ...
     def enable_addons(
         self,
         addons: Sequence[str] | Mapping[str, Mapping[str, str]],
@@ -666,7 +728,11 @@ class Cluster:
         self, addons: Sequence[str], *, dry_run: Literal[False] = False
     ) -> Cluster: ...
     @overload
-    def disable_addons(self, addons: Sequence[str], *, dry_run: Literal[True]) -> Plan: ...
+    def disable_addons(self, addons: Sequence[str], *, dry_run: Literal[True]) -> Plan[Cluster]: ...
+    @overload
+    def disable_addons(
+        self, addons: Sequence[str], *, dry_run: bool
+    ) -> Cluster | Plan[Cluster]: ...
     def disable_addons(self, addons: Sequence[str], *, dry_run: bool = False) -> Cluster | Plan:
         """Disable add-ons; first revokes the role assignments aks_identity made for them."""
         return _ops(self._azure).disable_addons(self, addons, dry_run=dry_run)
@@ -678,7 +744,13 @@ class Cluster:
         self, registry_id: str | ResourceId, *, dry_run: Literal[False] = False
     ) -> RoleAssignment: ...
     @overload
-    def attach_acr(self, registry_id: str | ResourceId, *, dry_run: Literal[True]) -> Plan: ...
+    def attach_acr(
+        self, registry_id: str | ResourceId, *, dry_run: Literal[True]
+    ) -> Plan[RoleAssignment]: ...
+    @overload
+    def attach_acr(
+        self, registry_id: str | ResourceId, *, dry_run: bool
+    ) -> RoleAssignment | Plan[RoleAssignment]: ...
     def attach_acr(
         self, registry_id: str | ResourceId, *, dry_run: bool = False
     ) -> RoleAssignment | Plan:
@@ -697,7 +769,11 @@ class Cluster:
     @overload
     def detach_acr(
         self, registry_id: str | ResourceId, *, force: bool = False, dry_run: Literal[True]
-    ) -> Plan: ...
+    ) -> Plan[None]: ...
+    @overload
+    def detach_acr(
+        self, registry_id: str | ResourceId, *, force: bool = False, dry_run: bool
+    ) -> Plan[None] | None: ...
     def detach_acr(
         self, registry_id: str | ResourceId, *, force: bool = False, dry_run: bool = False
     ) -> Plan | None:
@@ -727,7 +803,16 @@ class Cluster:
         *,
         allow_broad_scope: bool = False,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[RoleAssignment]: ...
+    @overload
+    def grant(
+        self,
+        role: str | Role,
+        scope: str | ResourceId,
+        *,
+        allow_broad_scope: bool = False,
+        dry_run: bool,
+    ) -> RoleAssignment | Plan[RoleAssignment]: ...
     def grant(
         self,
         role: str | Role,
@@ -764,7 +849,13 @@ class Cluster:
         self, *, keep_role_assignments: bool = False, dry_run: Literal[False] = False
     ) -> None: ...
     @overload
-    def delete(self, *, keep_role_assignments: bool = False, dry_run: Literal[True]) -> Plan: ...
+    def delete(
+        self, *, keep_role_assignments: bool = False, dry_run: Literal[True]
+    ) -> Plan[None]: ...
+    @overload
+    def delete(
+        self, *, keep_role_assignments: bool = False, dry_run: bool
+    ) -> Plan[None] | None: ...
     def delete(self, *, keep_role_assignments: bool = False, dry_run: bool = False) -> Plan | None:
         """Delete the cluster (idempotent), first the role assignments of the identities AKS
         made for it (see :meth:`Azure.delete_cluster`)."""
