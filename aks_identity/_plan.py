@@ -8,8 +8,8 @@ nothing is written; otherwise the same plan runs, step by step.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
 import typing
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol
 
 import attrs
@@ -25,10 +25,10 @@ __all__ = ["Plan", "PlannedGrant", "Step", "TargetState"]
 if TYPE_CHECKING:  # PEP 696 defaults: typing_extensions for type checkers, not at import
     from typing_extensions import TypeVar
 
-    R = TypeVar("R", covariant=True, default=Any)
+    Result_co = TypeVar("Result_co", covariant=True, default=Any)
     """What a plan's :meth:`Plan.apply` returns (a bare ``Plan`` is ``Plan[Any]``)."""
 else:
-    R = typing.TypeVar("R", covariant=True)
+    Result_co = typing.TypeVar("Result_co", covariant=True)
 
 
 def _optional_id(value: str | ResourceId | None) -> ResourceId | None:
@@ -126,7 +126,7 @@ class _Progress:
 
 
 @attrs.frozen(kw_only=True, eq=False)
-class Plan(Generic[R]):
+class Plan(Generic[Result_co]):
     """What an operation does, in order. Returned by ``dry_run=True``; carried by
     :class:`~aks_identity.ConfirmationRequired`.
 
@@ -145,7 +145,7 @@ class Plan(Generic[R]):
     planned_state: TargetState | None = None
     """The target when planned (compared with a fresh read by :meth:`apply`), when known."""
     _runner: Runner | None = attrs.field(default=None, alias="runner", repr=False)
-    _finish: Callable[[list[Any]], R] | None = attrs.field(
+    _finish: Callable[[list[Any]], Result_co] | None = attrs.field(
         default=None, alias="finish", repr=False
     )
     _progress: _Progress = attrs.field(factory=_Progress, init=False, repr=False)
@@ -166,7 +166,7 @@ class Plan(Generic[R]):
         """True once this plan ran to its end (through :meth:`apply` or the operation)."""
         return self._progress.done
 
-    def apply(self, *, allow_downtime: bool = False) -> R:
+    def apply(self, *, allow_downtime: bool = False) -> Result_co:
         """Run this reviewed plan; returns what the same call without ``dry_run`` returns.
 
         Refuses with :class:`~aks_identity.ConflictError` (nothing written) if the target
