@@ -4,9 +4,9 @@ A ``dry_run`` given as a ``bool`` variable picks the ``dry_run: bool`` overload 
 ``T | Plan[T]``, never ``Any``); ``Plan`` is generic in what ``apply()`` returns; a bare
 ``aki.Plan`` stays usable (``Plan[Any]``); ``Emulator.azure()`` knows its keywords.
 
-Each line of the snippet marked ``# expect: A | B`` must reveal exactly those types (in any
-order, module prefixes dropped); each line marked ``# error`` must be an error, and no other
-line may be one.
+The line after each ``# expect: A | B`` comment of the snippet must reveal exactly those
+types (in any order, module prefixes dropped); each line marked ``# error`` must be an error,
+and no other line may be one.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from mypy import api
 
-SNIPPET = '''
+SNIPPET = """
 import aks_identity as aki
 from aks_identity.emulator import Emulator
 
@@ -36,37 +36,58 @@ def flags(
     principal: aki.Principal,
     flag: bool,
 ) -> None:
-    reveal_type(cluster.use_identity(ident, dry_run=flag))  # expect: Cluster | Plan[Cluster]
-    reveal_type(cluster.use_identity(ident))  # expect: Cluster
-    reveal_type(cluster.use_identity(ident, dry_run=True))  # expect: Plan[Cluster]
-    reveal_type(cluster.use_kubelet_identity(ident, dry_run=flag))  # expect: Cluster | Plan[Cluster]
-    reveal_type(cluster.upgrade_node_images(dry_run=flag))  # expect: Cluster | Plan[Cluster]
-    reveal_type(cluster.attach_acr("/r", dry_run=flag))  # expect: RoleAssignment | Plan[RoleAssignment]
-    reveal_type(cluster.detach_acr("/r", dry_run=flag))  # expect: Plan[None] | None
-    reveal_type(cluster.delete(dry_run=flag))  # expect: Plan[None] | None
-    reveal_type(ident.grant("Reader", "/s", dry_run=flag))  # expect: RoleAssignment | Plan[RoleAssignment]
-    reveal_type(assignment.revoke(dry_run=flag))  # expect: Plan[None] | None
-    reveal_type(az.create_cluster("c", resource_group="g", dry_run=flag))  # expect: Cluster | Plan[Cluster]
-    reveal_type(az.create_identity("i", resource_group="g", dry_run=flag))  # expect: ManagedIdentity | Plan[ManagedIdentity]
-    reveal_type(az.create_resource_group("g", location="l", dry_run=flag))  # expect: ResourceGroup | Plan[ResourceGroup]
-    reveal_type(az.grant(principal, "Reader", "/s", dry_run=flag))  # expect: RoleAssignment | Plan[RoleAssignment]
-    reveal_type(az.delete_identity(ident, dry_run=flag))  # expect: Plan[None] | None
+    # expect: Cluster | Plan[Cluster]
+    reveal_type(cluster.use_identity(ident, dry_run=flag))
+    # expect: Cluster
+    reveal_type(cluster.use_identity(ident))
+    # expect: Plan[Cluster]
+    reveal_type(cluster.use_identity(ident, dry_run=True))
+    # expect: Cluster | Plan[Cluster]
+    reveal_type(cluster.use_kubelet_identity(ident, dry_run=flag))
+    # expect: Cluster | Plan[Cluster]
+    reveal_type(cluster.upgrade_node_images(dry_run=flag))
+    # expect: RoleAssignment | Plan[RoleAssignment]
+    reveal_type(cluster.attach_acr("/r", dry_run=flag))
+    # expect: Plan[None] | None
+    reveal_type(cluster.detach_acr("/r", dry_run=flag))
+    # expect: Plan[None] | None
+    reveal_type(cluster.delete(dry_run=flag))
+    # expect: RoleAssignment | Plan[RoleAssignment]
+    reveal_type(ident.grant("Reader", "/s", dry_run=flag))
+    # expect: Plan[None] | None
+    reveal_type(assignment.revoke(dry_run=flag))
+    # expect: Cluster | Plan[Cluster]
+    reveal_type(az.create_cluster("c", resource_group="g", dry_run=flag))
+    # expect: ManagedIdentity | Plan[ManagedIdentity]
+    reveal_type(az.create_identity("i", resource_group="g", dry_run=flag))
+    # expect: ResourceGroup | Plan[ResourceGroup]
+    reveal_type(az.create_resource_group("g", location="l", dry_run=flag))
+    # expect: RoleAssignment | Plan[RoleAssignment]
+    reveal_type(az.grant(principal, "Reader", "/s", dry_run=flag))
+    # expect: Plan[None] | None
+    reveal_type(az.delete_identity(ident, dry_run=flag))
     wrong: aki.Cluster = cluster.use_identity(ident, dry_run=flag)  # error
 
 
 def applied(az: aki.Azure, cluster: aki.Cluster, ident: aki.ManagedIdentity) -> None:
-    reveal_type(cluster.use_identity(ident, dry_run=True).apply())  # expect: Cluster
-    reveal_type(az.create_cluster("c", resource_group="g", dry_run=True).apply())  # expect: Cluster
-    reveal_type(ident.grant("Reader", "/s", dry_run=True).apply())  # expect: RoleAssignment
-    reveal_type(az.delete_cluster("c", resource_group="g", dry_run=True).apply())  # expect: None
+    # expect: Cluster
+    reveal_type(cluster.use_identity(ident, dry_run=True).apply())
+    # expect: Cluster
+    reveal_type(az.create_cluster("c", resource_group="g", dry_run=True).apply())
+    # expect: RoleAssignment
+    reveal_type(ident.grant("Reader", "/s", dry_run=True).apply())
+    # expect: None
+    reveal_type(az.delete_cluster("c", resource_group="g", dry_run=True).apply())
     plan: aki.Plan[aki.Cluster] = cluster.enable_managed_identity(dry_run=True)
     refreshed: aki.Cluster = plan.apply(allow_downtime=True)
     other: aki.ManagedIdentity = plan.apply()  # error
 
 
 def bare(plan: aki.Plan, refused: aki.ConfirmationRequired) -> None:
-    reveal_type(plan.apply())  # expect: Any
-    reveal_type(refused.plan)  # expect: Plan[Any]
+    # expect: Any
+    reveal_type(plan.apply())
+    # expect: Plan[Any]
+    reveal_type(refused.plan)
 
 
 def emulator(emu: Emulator) -> None:
@@ -74,9 +95,9 @@ def emulator(emu: Emulator) -> None:
     emu.azure(subscription_id="00000000-0000-0000-0000-000000000000", total=60)
     emu.azure(totl=600)  # error
     emu.azure(total="600")  # error
-'''
+"""
 
-_EXPECT = re.compile(r"# expect: (.+)$")
+_EXPECT = re.compile(r"^\s*# expect: (.+)$")
 _PREFIX = re.compile(r"\b(?:[a-z_]+\.)+(?=[A-Z])")  # aks_identity._objects.Cluster -> Cluster
 
 
@@ -91,7 +112,7 @@ def _expected(source: str) -> tuple[dict[int, frozenset[str]], set[int]]:
     for number, line in enumerate(source.splitlines(), 1):
         found = _EXPECT.search(line)
         if found:
-            reveals[number] = _types(found.group(1))
+            reveals[number + 1] = _types(found.group(1))
         if line.rstrip().endswith("# error"):
             errors.add(number)
     return reveals, errors
