@@ -105,15 +105,14 @@ class ResourceGroup:
         return None
 
 
-class _Grantee(abc.ABC):
-    """Mixin: a principal that can be granted roles."""
+class _Grants(abc.ABC):
+    """Mixin: :meth:`grant` and :meth:`role_assignments` for the principal ``_grantee()``."""
 
     _azure: Azure
 
-    @property
     @abc.abstractmethod
-    def principal(self) -> Principal:
-        """The Entra principal to grant roles to."""
+    def _grantee(self) -> Principal:
+        """The principal roles are granted to."""
 
     @overload
     def grant(
@@ -152,16 +151,29 @@ class _Grantee(abc.ABC):
     ) -> RoleAssignment | Plan:
         """Assign ``role`` (name, GUID or definition ID) at ``scope``; idempotent.
 
-        An equivalent assignment (same principal and role at this scope or a parent scope) is
+        The principal is the identity's own (a cluster's: its control-plane identity). An
+        equivalent assignment (same principal and role at this scope or a parent scope) is
         returned instead of creating a duplicate.
         """
         return _ops(self._azure).grant(
-            self.principal, role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run
+            self._grantee(), role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run
         )
 
     def role_assignments(self, scope: str | ResourceId | None = None) -> list[RoleAssignment]:
         """The principal's role assignments (in the subscription, or at/above/below ``scope``)."""
-        return self._azure.role_assignments(principal=self.principal, scope=scope)
+        return self._azure.role_assignments(principal=self._grantee(), scope=scope)
+
+
+class _Grantee(_Grants):
+    """Mixin: a principal that can be granted roles."""
+
+    @property
+    @abc.abstractmethod
+    def principal(self) -> Principal:
+        """The Entra principal to grant roles to."""
+
+    def _grantee(self) -> Principal:
+        return self.principal
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)
@@ -370,7 +382,7 @@ class PodIdentity:
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)
-class Cluster:
+class Cluster(_Grants):
     """An AKS managed cluster, as far as identities are concerned."""
 
     _azure: Azure
@@ -786,56 +798,9 @@ class Cluster:
         _flags(force=force, dry_run=dry_run)
         return _ops(self._azure).detach_acr(self, registry_id, force=force, dry_run=dry_run)
 
-    @overload
-    def grant(
-        self,
-        role: str | Role,
-        scope: str | ResourceId,
-        *,
-        allow_broad_scope: bool = False,
-        dry_run: Literal[False] = False,
-    ) -> RoleAssignment: ...
-    @overload
-    def grant(
-        self,
-        role: str | Role,
-        scope: str | ResourceId,
-        *,
-        allow_broad_scope: bool = False,
-        dry_run: Literal[True],
-    ) -> Plan[RoleAssignment]: ...
-    @overload
-    def grant(
-        self,
-        role: str | Role,
-        scope: str | ResourceId,
-        *,
-        allow_broad_scope: bool = False,
-        dry_run: bool,
-    ) -> RoleAssignment | Plan[RoleAssignment]: ...
-    def grant(
-        self,
-        role: str | Role,
-        scope: str | ResourceId,
-        *,
-        allow_broad_scope: bool = False,
-        dry_run: bool = False,
-    ) -> RoleAssignment | Plan:
-        """Assign ``role`` at ``scope`` to the control-plane identity; idempotent."""
-        ops = _ops(self._azure)
-        return ops.grant(
-            ops.control_plane_principal(self),
-            role,
-            scope,
-            allow_broad_scope=allow_broad_scope,
-            dry_run=dry_run,
-        )
-
-    def role_assignments(self) -> list[RoleAssignment]:
-        """The control-plane identity's role assignments in the subscription."""
-        return self._azure.role_assignments(
-            principal=_ops(self._azure).control_plane_principal(self)
-        )
+    def _grantee(self) -> Principal:
+        """The control-plane identity (a service-principal cluster has none ARM knows)."""
+        return _ops(self._azure).control_plane_principal(self)
 
     def identities(self) -> IdentityInventory:
         """Inventory: every identity the cluster uses, with default and actual permissions.
