@@ -98,11 +98,7 @@ class ResourceGroup:
     def delete(self, *, dry_run: bool) -> Plan[None] | None: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the group and everything in it (idempotent)."""
-        check_bool(dry_run, "dry_run")
-        if dry_run:
-            return self._azure.delete_resource_group(self.name, dry_run=True)
-        self._azure.delete_resource_group(self.name)
-        return None
+        return self._azure.delete_resource_group(self.name, dry_run=dry_run)
 
 
 class _Grants(abc.ABC):
@@ -231,11 +227,7 @@ class ManagedIdentity(_Grantee):
     def delete(self, *, dry_run: bool) -> Plan[None] | None: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the identity (idempotent)."""
-        check_bool(dry_run, "dry_run")
-        if dry_run:
-            return self._azure.delete_identity(self.id, dry_run=True)
-        self._azure.delete_identity(self.id)
-        return None
+        return self._azure.delete_identity(self.id, dry_run=dry_run)
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)
