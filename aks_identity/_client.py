@@ -275,7 +275,16 @@ class Azure:
         location: str,
         tags: dict[str, str] | None = None,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[ResourceGroup]: ...
+    @overload
+    def create_resource_group(
+        self,
+        name: str,
+        *,
+        location: str,
+        tags: dict[str, str] | None = None,
+        dry_run: bool,
+    ) -> ResourceGroup | Plan[ResourceGroup]: ...
     def create_resource_group(
         self,
         name: str,
@@ -334,7 +343,9 @@ class Azure:
     @overload
     def delete_resource_group(self, name: str, *, dry_run: Literal[False] = False) -> None: ...
     @overload
-    def delete_resource_group(self, name: str, *, dry_run: Literal[True]) -> Plan: ...
+    def delete_resource_group(self, name: str, *, dry_run: Literal[True]) -> Plan[None]: ...
+    @overload
+    def delete_resource_group(self, name: str, *, dry_run: bool) -> Plan[None] | None: ...
     def delete_resource_group(self, name: str, *, dry_run: bool = False) -> Plan | None:
         """Delete a resource group and everything in it; nothing happens when it is absent."""
         check_resource_group_name(name)
@@ -387,7 +398,17 @@ class Azure:
         location: str | None = None,
         tags: dict[str, str] | None = None,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[ManagedIdentity]: ...
+    @overload
+    def create_identity(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        location: str | None = None,
+        tags: dict[str, str] | None = None,
+        dry_run: bool,
+    ) -> ManagedIdentity | Plan[ManagedIdentity]: ...
     def create_identity(
         self,
         name: str,
@@ -482,7 +503,11 @@ class Azure:
     @overload
     def delete_identity(
         self, identity: ManagedIdentity | str | ResourceId, *, dry_run: Literal[True]
-    ) -> Plan: ...
+    ) -> Plan[None]: ...
+    @overload
+    def delete_identity(
+        self, identity: ManagedIdentity | str | ResourceId, *, dry_run: bool
+    ) -> Plan[None] | None: ...
     def delete_identity(
         self, identity: ManagedIdentity | str | ResourceId, *, dry_run: bool = False
     ) -> Plan | None:
@@ -559,7 +584,31 @@ class Azure:
         enable_workload_identity: bool = False,
         tags: dict[str, str] | None = None,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def create_cluster(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        location: str | None = None,
+        identity: ManagedIdentity | str | ResourceId | None = None,
+        kubelet_identity: ManagedIdentity | str | ResourceId | None = None,
+        service_principal: ServicePrincipal | None = None,
+        network: NetworkProfile | None = None,
+        private_dns_zone: str | ResourceId | None = None,
+        attach_acr: Sequence[str | ResourceId] = (),
+        grant_kubelet_operator: bool = True,
+        grant_subnet: bool = True,
+        grant_addons: bool = True,
+        node_count: int = 1,
+        kubernetes_version: str | None = None,
+        addons: Sequence[str] | Mapping[str, Mapping[str, str]] = (),
+        enable_oidc_issuer: bool = False,
+        enable_workload_identity: bool = False,
+        tags: dict[str, str] | None = None,
+        dry_run: bool,
+    ) -> Cluster | Plan[Cluster]: ...
     def create_cluster(
         self,
         name: str,
@@ -690,7 +739,16 @@ class Azure:
         resource_group: str | None = None,
         keep_role_assignments: bool = False,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[None]: ...
+    @overload
+    def delete_cluster(
+        self,
+        name_or_id: str | ResourceId,
+        *,
+        resource_group: str | None = None,
+        keep_role_assignments: bool = False,
+        dry_run: bool,
+    ) -> Plan[None] | None: ...
     def delete_cluster(
         self,
         name_or_id: str | ResourceId,
@@ -734,7 +792,17 @@ class Azure:
         *,
         allow_broad_scope: bool = False,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[RoleAssignment]: ...
+    @overload
+    def grant(
+        self,
+        principal: Principal,
+        role: str | Role,
+        scope: str | ResourceId,
+        *,
+        allow_broad_scope: bool = False,
+        dry_run: bool,
+    ) -> RoleAssignment | Plan[RoleAssignment]: ...
     def grant(
         self,
         principal: Principal,

@@ -58,6 +58,8 @@ def _optional_rid(value: str | ResourceId | None) -> ResourceId | None:
 def _ops(azure: Azure) -> Operations:
     """The one internal interface the objects call (flows and grants of their client)."""
     return azure._ops
+
+
 def _flags(**flags: object) -> None:
     """Every flag is a real bool: a truthy string is not consent to reimage nodes."""
     for name, value in flags.items():
@@ -91,25 +93,22 @@ class ResourceGroup:
     @overload
     def delete(self, *, dry_run: Literal[False] = False) -> None: ...
     @overload
-    def delete(self, *, dry_run: Literal[True]) -> Plan: ...
+    def delete(self, *, dry_run: Literal[True]) -> Plan[None]: ...
+    @overload
+    def delete(self, *, dry_run: bool) -> Plan[None] | None: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the group and everything in it (idempotent)."""
-        check_bool(dry_run, "dry_run")
-        if dry_run:
-            return self._azure.delete_resource_group(self.name, dry_run=True)
-        self._azure.delete_resource_group(self.name)
-        return None
+        return self._azure.delete_resource_group(self.name, dry_run=dry_run)
 
 
-class _Grantee(abc.ABC):
-    """Mixin: a principal that can be granted roles."""
+class _Grants(abc.ABC):
+    """Mixin: :meth:`grant` and :meth:`role_assignments` for the principal ``_grantee()``."""
 
     _azure: Azure
 
-    @property
     @abc.abstractmethod
-    def principal(self) -> Principal:
-        """The Entra principal to grant roles to."""
+    def _grantee(self) -> Principal:
+        """The principal roles are granted to."""
 
     @overload
     def grant(
@@ -128,7 +127,16 @@ class _Grantee(abc.ABC):
         *,
         allow_broad_scope: bool = False,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[RoleAssignment]: ...
+    @overload
+    def grant(
+        self,
+        role: str | Role,
+        scope: str | ResourceId,
+        *,
+        allow_broad_scope: bool = False,
+        dry_run: bool,
+    ) -> RoleAssignment | Plan[RoleAssignment]: ...
     def grant(
         self,
         role: str | Role,
@@ -139,16 +147,29 @@ class _Grantee(abc.ABC):
     ) -> RoleAssignment | Plan:
         """Assign ``role`` (name, GUID or definition ID) at ``scope``; idempotent.
 
-        An equivalent assignment (same principal and role at this scope or a parent scope) is
+        The principal is the identity's own (a cluster's: its control-plane identity). An
+        equivalent assignment (same principal and role at this scope or a parent scope) is
         returned instead of creating a duplicate.
         """
         return _ops(self._azure).grant(
-            self.principal, role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run
+            self._grantee(), role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run
         )
 
     def role_assignments(self, scope: str | ResourceId | None = None) -> list[RoleAssignment]:
         """The principal's role assignments (in the subscription, or at/above/below ``scope``)."""
-        return self._azure.role_assignments(principal=self.principal, scope=scope)
+        return self._azure.role_assignments(principal=self._grantee(), scope=scope)
+
+
+class _Grantee(_Grants):
+    """Mixin: a principal that can be granted roles."""
+
+    @property
+    @abc.abstractmethod
+    def principal(self) -> Principal:
+        """The Entra principal to grant roles to."""
+
+    def _grantee(self) -> Principal:
+        return self.principal
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)
@@ -201,14 +222,12 @@ class ManagedIdentity(_Grantee):
     @overload
     def delete(self, *, dry_run: Literal[False] = False) -> None: ...
     @overload
-    def delete(self, *, dry_run: Literal[True]) -> Plan: ...
+    def delete(self, *, dry_run: Literal[True]) -> Plan[None]: ...
+    @overload
+    def delete(self, *, dry_run: bool) -> Plan[None] | None: ...
     def delete(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the identity (idempotent)."""
-        check_bool(dry_run, "dry_run")
-        if dry_run:
-            return self._azure.delete_identity(self.id, dry_run=True)
-        self._azure.delete_identity(self.id)
-        return None
+        return self._azure.delete_identity(self.id, dry_run=dry_run)
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)
@@ -290,7 +309,9 @@ class RoleAssignment:
     @overload
     def revoke(self, *, dry_run: Literal[False] = False) -> None: ...
     @overload
-    def revoke(self, *, dry_run: Literal[True]) -> Plan: ...
+    def revoke(self, *, dry_run: Literal[True]) -> Plan[None]: ...
+    @overload
+    def revoke(self, *, dry_run: bool) -> Plan[None] | None: ...
     def revoke(self, *, dry_run: bool = False) -> Plan | None:
         """Delete the assignment (idempotent)."""
         check_bool(dry_run, "dry_run")
@@ -353,7 +374,7 @@ class PodIdentity:
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)
-class Cluster:
+class Cluster(_Grants):
     """An AKS managed cluster, as far as identities are concerned."""
 
     _azure: Azure
@@ -462,7 +483,16 @@ class Cluster:
         grant_addons: bool = True,
         registries: Sequence[str | ResourceId] | None = None,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def enable_managed_identity(
+        self,
+        *,
+        grant_subnet: bool = True,
+        grant_addons: bool = True,
+        registries: Sequence[str | ResourceId] | None = None,
+        dry_run: bool,
+    ) -> Cluster | Plan[Cluster]: ...
     def enable_managed_identity(
         self,
         *,
@@ -503,7 +533,11 @@ class Cluster:
     @overload
     def use_system_assigned_identity(
         self, *, grant_subnet: bool = True, grant_addons: bool = True, dry_run: Literal[True]
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def use_system_assigned_identity(
+        self, *, grant_subnet: bool = True, grant_addons: bool = True, dry_run: bool
+    ) -> Cluster | Plan[Cluster]: ...
     def use_system_assigned_identity(
         self, *, grant_subnet: bool = True, grant_addons: bool = True, dry_run: bool = False
     ) -> Cluster | Plan:
@@ -537,7 +571,17 @@ class Cluster:
         grant_kubelet_operator: bool = True,
         grant_addons: bool = True,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def use_identity(
+        self,
+        identity: ManagedIdentity | str | ResourceId,
+        *,
+        grant_subnet: bool = True,
+        grant_kubelet_operator: bool = True,
+        grant_addons: bool = True,
+        dry_run: bool,
+    ) -> Cluster | Plan[Cluster]: ...
     def use_identity(
         self,
         identity: ManagedIdentity | str | ResourceId,
@@ -582,7 +626,17 @@ class Cluster:
         grant_kubelet_operator: bool = True,
         grant_acr: bool = True,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def use_kubelet_identity(
+        self,
+        identity: ManagedIdentity | str | ResourceId,
+        *,
+        allow_downtime: bool = False,
+        grant_kubelet_operator: bool = True,
+        grant_acr: bool = True,
+        dry_run: bool,
+    ) -> Cluster | Plan[Cluster]: ...
     def use_kubelet_identity(
         self,
         identity: ManagedIdentity | str | ResourceId,
@@ -615,7 +669,11 @@ class Cluster:
     @overload
     def upgrade_node_images(
         self, *, allow_downtime: bool = False, dry_run: Literal[True]
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def upgrade_node_images(
+        self, *, allow_downtime: bool = False, dry_run: bool
+    ) -> Cluster | Plan[Cluster]: ...
     def upgrade_node_images(
         self, *, allow_downtime: bool = False, dry_run: bool = False
     ) -> Cluster | Plan:
@@ -647,7 +705,15 @@ class Cluster:
         *,
         grant_addons: bool = True,
         dry_run: Literal[True],
-    ) -> Plan: ...
+    ) -> Plan[Cluster]: ...
+    @overload
+    def enable_addons(
+        self,
+        addons: Sequence[str] | Mapping[str, Mapping[str, str]],
+        *,
+        grant_addons: bool = True,
+        dry_run: bool,
+    ) -> Cluster | Plan[Cluster]: ...
     def enable_addons(
         self,
         addons: Sequence[str] | Mapping[str, Mapping[str, str]],
@@ -666,7 +732,11 @@ class Cluster:
         self, addons: Sequence[str], *, dry_run: Literal[False] = False
     ) -> Cluster: ...
     @overload
-    def disable_addons(self, addons: Sequence[str], *, dry_run: Literal[True]) -> Plan: ...
+    def disable_addons(self, addons: Sequence[str], *, dry_run: Literal[True]) -> Plan[Cluster]: ...
+    @overload
+    def disable_addons(
+        self, addons: Sequence[str], *, dry_run: bool
+    ) -> Cluster | Plan[Cluster]: ...
     def disable_addons(self, addons: Sequence[str], *, dry_run: bool = False) -> Cluster | Plan:
         """Disable add-ons; first revokes the role assignments aks_identity made for them."""
         return _ops(self._azure).disable_addons(self, addons, dry_run=dry_run)
@@ -678,7 +748,13 @@ class Cluster:
         self, registry_id: str | ResourceId, *, dry_run: Literal[False] = False
     ) -> RoleAssignment: ...
     @overload
-    def attach_acr(self, registry_id: str | ResourceId, *, dry_run: Literal[True]) -> Plan: ...
+    def attach_acr(
+        self, registry_id: str | ResourceId, *, dry_run: Literal[True]
+    ) -> Plan[RoleAssignment]: ...
+    @overload
+    def attach_acr(
+        self, registry_id: str | ResourceId, *, dry_run: bool
+    ) -> RoleAssignment | Plan[RoleAssignment]: ...
     def attach_acr(
         self, registry_id: str | ResourceId, *, dry_run: bool = False
     ) -> RoleAssignment | Plan:
@@ -697,7 +773,11 @@ class Cluster:
     @overload
     def detach_acr(
         self, registry_id: str | ResourceId, *, force: bool = False, dry_run: Literal[True]
-    ) -> Plan: ...
+    ) -> Plan[None]: ...
+    @overload
+    def detach_acr(
+        self, registry_id: str | ResourceId, *, force: bool = False, dry_run: bool
+    ) -> Plan[None] | None: ...
     def detach_acr(
         self, registry_id: str | ResourceId, *, force: bool = False, dry_run: bool = False
     ) -> Plan | None:
@@ -710,47 +790,9 @@ class Cluster:
         _flags(force=force, dry_run=dry_run)
         return _ops(self._azure).detach_acr(self, registry_id, force=force, dry_run=dry_run)
 
-    @overload
-    def grant(
-        self,
-        role: str | Role,
-        scope: str | ResourceId,
-        *,
-        allow_broad_scope: bool = False,
-        dry_run: Literal[False] = False,
-    ) -> RoleAssignment: ...
-    @overload
-    def grant(
-        self,
-        role: str | Role,
-        scope: str | ResourceId,
-        *,
-        allow_broad_scope: bool = False,
-        dry_run: Literal[True],
-    ) -> Plan: ...
-    def grant(
-        self,
-        role: str | Role,
-        scope: str | ResourceId,
-        *,
-        allow_broad_scope: bool = False,
-        dry_run: bool = False,
-    ) -> RoleAssignment | Plan:
-        """Assign ``role`` at ``scope`` to the control-plane identity; idempotent."""
-        ops = _ops(self._azure)
-        return ops.grant(
-            ops.control_plane_principal(self),
-            role,
-            scope,
-            allow_broad_scope=allow_broad_scope,
-            dry_run=dry_run,
-        )
-
-    def role_assignments(self) -> list[RoleAssignment]:
-        """The control-plane identity's role assignments in the subscription."""
-        return self._azure.role_assignments(
-            principal=_ops(self._azure).control_plane_principal(self)
-        )
+    def _grantee(self) -> Principal:
+        """The control-plane identity (a service-principal cluster has none ARM knows)."""
+        return _ops(self._azure).control_plane_principal(self)
 
     def identities(self) -> IdentityInventory:
         """Inventory: every identity the cluster uses, with default and actual permissions.
@@ -764,7 +806,13 @@ class Cluster:
         self, *, keep_role_assignments: bool = False, dry_run: Literal[False] = False
     ) -> None: ...
     @overload
-    def delete(self, *, keep_role_assignments: bool = False, dry_run: Literal[True]) -> Plan: ...
+    def delete(
+        self, *, keep_role_assignments: bool = False, dry_run: Literal[True]
+    ) -> Plan[None]: ...
+    @overload
+    def delete(
+        self, *, keep_role_assignments: bool = False, dry_run: bool
+    ) -> Plan[None] | None: ...
     def delete(self, *, keep_role_assignments: bool = False, dry_run: bool = False) -> Plan | None:
         """Delete the cluster (idempotent), first the role assignments of the identities AKS
         made for it (see :meth:`Azure.delete_cluster`)."""

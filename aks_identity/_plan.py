@@ -8,8 +8,9 @@ nothing is written; otherwise the same plan runs, step by step.
 from __future__ import annotations
 
 import threading
+import typing
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol
 
 import attrs
 
@@ -20,6 +21,14 @@ from aks_identity._permissions import MissingPermission, Need, needs_for
 from aks_identity._warnings import AksIdentityWarning, emit
 
 __all__ = ["Plan", "PlannedGrant", "Step", "TargetState"]
+
+if TYPE_CHECKING:  # PEP 696 defaults: typing_extensions for type checkers, not at import
+    from typing_extensions import TypeVar
+
+    Result_co = TypeVar("Result_co", covariant=True, default=Any)
+    """What a plan's :meth:`Plan.apply` returns (a bare ``Plan`` is ``Plan[Any]``)."""
+else:
+    Result_co = typing.TypeVar("Result_co", covariant=True)
 
 
 def _optional_id(value: str | ResourceId | None) -> ResourceId | None:
@@ -117,9 +126,14 @@ class _Progress:
 
 
 @attrs.frozen(kw_only=True, eq=False)
-class Plan:
+class Plan(Generic[Result_co]):
     """What an operation does, in order. Returned by ``dry_run=True``; carried by
-    :class:`~aks_identity.ConfirmationRequired`."""
+    :class:`~aks_identity.ConfirmationRequired`.
+
+    Generic in what :meth:`apply` returns: ``cluster.use_identity(mi, dry_run=True)`` is a
+    ``Plan[Cluster]``, a delete's plan a ``Plan[None]``. A bare ``Plan`` annotation means
+    ``Plan[Any]``.
+    """
 
     operation: str
     target: ResourceId | None = attrs.field(default=None, converter=_optional_id)
@@ -131,7 +145,7 @@ class Plan:
     planned_state: TargetState | None = None
     """The target when planned (compared with a fresh read by :meth:`apply`), when known."""
     _runner: Runner | None = attrs.field(default=None, alias="runner", repr=False)
-    _finish: Callable[[list[Any]], Any] | None = attrs.field(
+    _finish: Callable[[list[Any]], Result_co] | None = attrs.field(
         default=None, alias="finish", repr=False
     )
     _progress: _Progress = attrs.field(factory=_Progress, init=False, repr=False)
@@ -152,7 +166,7 @@ class Plan:
         """True once this plan ran to its end (through :meth:`apply` or the operation)."""
         return self._progress.done
 
-    def apply(self, *, allow_downtime: bool = False) -> Any:
+    def apply(self, *, allow_downtime: bool = False) -> Result_co:
         """Run this reviewed plan; returns what the same call without ``dry_run`` returns.
 
         Refuses with :class:`~aks_identity.ConflictError` (nothing written) if the target

@@ -29,7 +29,7 @@ class ClusterPlan:
     """One cluster of a fleet plan: its Plan, or why it has none."""
 
     cluster: Cluster
-    plan: Plan | None
+    plan: Plan[Cluster] | None
     skipped: str | None = None
     """Why there is no plan (the operation refused the cluster)."""
 
@@ -61,7 +61,7 @@ class FleetPlan:
     entries: tuple[ClusterPlan, ...]
 
     @property
-    def plans(self) -> tuple[Plan, ...]:
+    def plans(self) -> tuple[Plan[Cluster], ...]:
         """The per-cluster plans (clusters without one left out)."""
         return tuple(e.plan for e in self.entries if e.plan is not None)
 

@@ -13,7 +13,7 @@ The real azure-mgmt clients talk to it over HTTPS with only ``base_url``,
 from aks_identity.emulator._az import AzSetup
 from aks_identity.emulator._clock import RealClock, VirtualClock
 from aks_identity.emulator._config import Delay
-from aks_identity.emulator._emulator import Emulator
+from aks_identity.emulator._emulator import Emulator, RetryOptions
 from aks_identity.emulator._errors import ArmError
 from aks_identity.emulator._faults import Fault
 from aks_identity.emulator._log import RequestRecord
@@ -28,6 +28,7 @@ __all__ = [
     "Fault",
     "RealClock",
     "RequestRecord",
+    "RetryOptions",
     "TokenFileCredential",
     "VirtualClock",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from aks_identity._roles import get_role
 
@@ -28,9 +28,29 @@ from ._state import State
 from ._tokens import DEFAULT_TOKEN_LIFETIME, EmulatorCredential, TokenFileCredential
 
 if TYPE_CHECKING:
-    from aks_identity import Azure, Fleet
+    from typing_extensions import Unpack
 
-__all__ = ["Emulator"]
+    from aks_identity import Azure, Fleet, RetryPolicy
+
+__all__ = ["Emulator", "RetryOptions"]
+
+
+class RetryOptions(TypedDict, total=False):
+    """The keywords of :meth:`Emulator.azure` that go to its ``RetryPolicy`` (the clock and
+    the sleep are always the emulator's)."""
+
+    total: float
+    """Budget in seconds for one wait (default 3600)."""
+    initial: float
+    """First backoff in seconds (default 2)."""
+    maximum: float
+    """Backoff cap in seconds (default 30)."""
+    jitter: float
+    """Random seconds added to a growing backoff (default 1)."""
+    progress: bool | None
+    """Show a progress bar (default False on the emulator)."""
+    seed: int | None
+    """Seed of the jitter (default the emulator's seed)."""
 
 
 class Emulator(AksEmulatorMixin):
@@ -197,11 +217,14 @@ class Emulator(AksEmulatorMixin):
         """Client secret of the default caller at the emulator's token endpoint."""
         return self.state.caller_secret
 
-    def azure(self, *, subscription_id: str | None = None, **retry: Any) -> Azure:
+    def azure(
+        self, *, subscription_id: str | None = None, **retry: Unpack[RetryOptions]
+    ) -> Azure:
         """An ``aks_identity.Azure`` wired to this emulator; every wait runs on its clock.
 
         ``subscription_id`` picks one of :attr:`subscription_ids` (default: the first). Other
-        keyword arguments go to the ``RetryPolicy`` (e.g. ``total=600``).
+        keyword arguments go to the ``RetryPolicy`` (:class:`RetryOptions`: ``total``,
+        ``initial``, ``maximum``, ``jitter``, ``progress``, ``seed``; e.g. ``total=600``).
         """
         from aks_identity import Azure  # the library imports the emulator lazily too
 
@@ -247,7 +270,7 @@ class Emulator(AksEmulatorMixin):
             if started:
                 self.stop()
 
-    def _retry_policy(self, **retry: Any) -> Any:
+    def _retry_policy(self, **retry: Unpack[RetryOptions]) -> RetryPolicy:
         from aks_identity import RetryPolicy
 
         retry.setdefault("progress", False)
@@ -259,12 +282,13 @@ class Emulator(AksEmulatorMixin):
         subscriptions: list[str] | None = None,
         *,
         principal_id: str | None = None,
-        **retry: Any,
+        **retry: Unpack[RetryOptions],
     ) -> Fleet:
         """An ``aks_identity.Fleet`` of this emulator's subscriptions (default: all it sees).
 
         ``principal_id`` calls as another principal (default: the Owner caller). Other keyword
-        arguments go to the ``RetryPolicy``; every wait runs on the emulator's clock.
+        arguments go to the ``RetryPolicy`` (:class:`RetryOptions`); every wait runs on the
+        emulator's clock.
         """
         from aks_identity import Fleet
 

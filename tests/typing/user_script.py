@@ -53,6 +53,32 @@ def switch_kubelet(cluster: aki.Cluster, new: aki.ManagedIdentity) -> aki.Cluste
         return cluster.use_kubelet_identity(new, allow_downtime=True)
 
 
+def move_control_plane(
+    cluster: aki.Cluster, identity: aki.ManagedIdentity, review: bool
+) -> aki.Cluster:
+    """Switch the control plane to ``identity``; with ``review``, log the plan, then apply it."""
+    outcome: aki.Cluster | aki.Plan[aki.Cluster] = cluster.use_identity(identity, dry_run=review)
+    if isinstance(outcome, aki.Plan):
+        for grant in outcome.grants:
+            log.info("will grant %s", grant)
+        return outcome.apply()
+    return outcome
+
+
+def grant_reader(identity: aki.ManagedIdentity, scope: str, review: bool) -> aki.RoleAssignment:
+    """A grant whose plan is reviewed first when ``review`` is set."""
+    plan: aki.Plan[aki.RoleAssignment] = identity.grant("Reader", scope, dry_run=True)
+    if review:
+        log.info("%s", plan)
+    assignment: aki.RoleAssignment = plan.apply()
+    again = identity.grant("Reader", scope, dry_run=not review)  # idempotent either way
+    if isinstance(again, aki.Plan):
+        assert not again.writes, again
+    else:
+        assert again.id == assignment.id
+    return assignment
+
+
 def main() -> list[str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", aki.AksIdentityWarning)
@@ -66,6 +92,13 @@ def main() -> list[str]:
             cluster = switch_kubelet(cluster, other)
             assert cluster.kubelet_identity is not None
             assert cluster.kubelet_identity.resource_id == other.id
+            control = az.create_identity("c1-control-2", resource_group="platform")
+            for review in (True, False):
+                cluster = move_control_plane(cluster, control, review)
+                assert cluster.identity.user_assigned == (control.id,)
+                group = az.get_resource_group("platform")
+                assignment = grant_reader(control, str(group.id), review)
+                assert assignment.principal_id == control.principal_id
             return report(cluster)
 
 
