@@ -40,7 +40,8 @@ _DEFAULT_RETRY = RetryPolicy()
 def _check_retry(retry: object) -> None:
     if not isinstance(retry, RetryPolicy):
         raise ValidationError(
-            f"retry must be an aks_identity.RetryPolicy, got {type(retry).__name__}",
+            f"retry must be an aks_identity.RetryPolicy, got {type(retry).__name__}: pass "
+            "e.g. retry=aks_identity.RetryPolicy(total=600)",
             rule="retry",
         )
 
@@ -58,7 +59,9 @@ def _subscription_list(value: Iterable[str] | None) -> tuple[str, ...] | None:
         items = list(value)
     except TypeError:
         raise ValidationError(
-            f"subscriptions must be a list of subscription IDs, got {type(value).__name__}",
+            f"subscriptions must be a list of subscription IDs, got {type(value).__name__}: "
+            "pass [subscription_id, ...] (or None for every subscription the credential can "
+            "see)",
             rule="subscriptions",
         ) from None
     if not items:
@@ -163,7 +166,7 @@ class Fleet:
 
     def azure(self, subscription_id: str) -> Azure:
         """The :class:`~aks_identity.Azure` of one subscription (made once, then reused)."""
-        key = subscription_id.lower()
+        key = check_subscription_id(subscription_id)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
@@ -301,9 +304,9 @@ class Fleet:
         """
         if where is not None and not callable(where):
             raise ValidationError(
-                "where must be a function of a Cluster returning True for the clusters to "
-                "migrate (e.g. where=lambda c: c.identity_type is "
-                "aki.IdentityType.SERVICE_PRINCIPAL)",
+                f"where must be a function of a Cluster, got {type(where).__name__}: pass one "
+                "returning True for the clusters to migrate (e.g. where=lambda c: "
+                "c.identity_type is aki.IdentityType.SERVICE_PRINCIPAL)",
                 rule="where",
             )
         target = self._target(to)
@@ -311,6 +314,7 @@ class Fleet:
 
     def _target(self, to: str | ManagedIdentity) -> str | ManagedIdentity:
         if isinstance(to, ManagedIdentity):
+            self._check_visible(to.id.subscription_id)
             return to
         if isinstance(to, str) and to.strip().lower() in ("system-assigned", "systemassigned"):
             return "system-assigned"
@@ -318,10 +322,24 @@ class Fleet:
             from aks_identity._ids import ResourceId, ResourceKind
 
             rid = ResourceId.parse(to).expect(ResourceKind.USER_ASSIGNED_IDENTITY, what="to=")
+            self._check_visible(rid.subscription_id)
             return self.azure(rid.subscription_id or "").get_identity(rid)
         raise ValidationError(
             f"to={to!r} is not a migration target: pass 'system-assigned', a ManagedIdentity, "
             "or a user-assigned identity's resource ID",
+            rule="migration-target",
+        )
+
+    def _check_visible(self, subscription_id: str | None) -> None:
+        """The target identity's subscription is one this fleet's credential can see (its
+        tenant's): another tenant's identity cannot be attached to these clusters."""
+        if (subscription_id or "").lower() in self._visible_subscriptions():
+            return
+        raise ValidationError(
+            f"to= is an identity in subscription {subscription_id}, which this fleet's "
+            "credential cannot see (another tenant's, or one it has no role on): pass an "
+            "identity of a subscription listed by fleet.subscription_ids() (AKS attaches only "
+            "identities of the cluster's own tenant)",
             rule="migration-target",
         )
 
