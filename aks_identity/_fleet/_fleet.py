@@ -6,7 +6,6 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aks_identity import _activation
@@ -73,7 +72,7 @@ def _subscription_list(value: Iterable[str] | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(check_subscription_id(s) for s in items))
 
 
-class Fleet:
+class Fleet(_activation.ClosesOnExit):
     """Every AKS cluster in many subscriptions of one cloud, read through Azure Resource Graph.
 
     ``subscriptions=None`` means every subscription the credential can see. The connection
@@ -97,14 +96,9 @@ class Fleet:
         connection_verify: str | bool | None = None,
         retry: RetryPolicy = _DEFAULT_RETRY,
     ) -> None:
-        target = _activation.active() if base_url is None else None
-        if target is not None:
-            base_url = target.base_url
-            credential = target.credential_for(credential)
-            if connection_verify is None:
-                connection_verify = target.connection_verify
-            if retry is _DEFAULT_RETRY:
-                retry = target.retry
+        credential, base_url, connection_verify, retry = _activation.connection_for(
+            credential, base_url, connection_verify, retry, default_retry=_DEFAULT_RETRY
+        )
         credential = check_credential(credential)
         check_str(cloud, "cloud", rule="cloud")
         _check_connection(base_url, connection_verify)
@@ -188,17 +182,6 @@ class Fleet:
             clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             client.close()
-
-    def __enter__(self) -> Fleet:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         which = (
