@@ -9,10 +9,12 @@ Azure Resource Manager, Microsoft Entra ID or Microsoft Graph endpoint.
 
 from __future__ import annotations
 
+import abc
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
     from aks_identity._retry import RetryPolicy
 
-__all__ = ["Target", "activated", "active"]
+__all__ = ["ClosesOnExit", "Target", "activated", "active", "connection_for"]
 
 
 @attrs.frozen(kw_only=True)
@@ -54,6 +56,52 @@ def active() -> Target | None:
     """The innermost active emulator, or None."""
     with _lock:
         return _stack[-1] if _stack else None
+
+
+def connection_for(
+    credential: Any,
+    base_url: str | None,
+    connection_verify: str | bool | None,
+    retry: RetryPolicy,
+    *,
+    default_retry: RetryPolicy,
+) -> tuple[Any, str | None, str | bool | None, RetryPolicy]:
+    """``(credential, base_url, connection_verify, retry)`` a client built with these
+    arguments uses: them as given, or (built without ``base_url`` while an emulator is
+    active) the emulator's endpoint, its credential unless ``credential`` is one of the
+    emulator's, its CA bundle unless one is given, and its clock unless ``retry`` is not
+    ``default_retry``. Checked by the caller afterwards."""
+    target = active() if base_url is None else None
+    if target is None:
+        return credential, base_url, connection_verify, retry
+    return (
+        target.credential_for(credential),
+        target.base_url,
+        target.connection_verify if connection_verify is None else connection_verify,
+        target.retry if retry is default_retry else retry,
+    )
+
+
+_C = TypeVar("_C", bound="ClosesOnExit")
+
+
+class ClosesOnExit(abc.ABC):
+    """``with client:`` closes it at the end of the block (``close()`` is the subclass's)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Close every HTTP session."""
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 @contextmanager

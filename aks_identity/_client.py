@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
 from aks_identity import _activation
@@ -54,7 +53,7 @@ __all__ = ["Azure"]
 _DEFAULT_RETRY = RetryPolicy()
 
 
-class Azure:
+class Azure(_activation.ClosesOnExit):
     """A connection to one Azure subscription through Azure Resource Manager.
 
     ``cloud`` is the Azure CLI's cloud name (AzureCloud, AzureUSGovernment, AzureChinaCloud);
@@ -83,14 +82,9 @@ class Azure:
         **sdk_options: Unpack[SdkOptions],
     ) -> None:
         options = check_sdk_options(dict(sdk_options))
-        target = _activation.active() if base_url is None else None
-        if target is not None:
-            base_url = target.base_url
-            credential = target.credential_for(credential)
-            if connection_verify is None:
-                connection_verify = target.connection_verify
-            if retry is _DEFAULT_RETRY:
-                retry = target.retry
+        credential, base_url, connection_verify, retry = _activation.connection_for(
+            credential, base_url, connection_verify, retry, default_retry=_DEFAULT_RETRY
+        )
         credential = check_credential(credential)
         subscription = check_subscription_id(subscription_id)
         check_str(cloud, "cloud", rule="cloud")
@@ -235,17 +229,6 @@ class Azure:
         if self._locations is None:
             self._locations = frozenset(self._arm.locations())
         return known_location(region, self._locations)
-
-    def __enter__(self) -> Azure:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _id(self, resource_group: str, namespace: str, type: str, name: str) -> ResourceId:
         return ResourceId.build(

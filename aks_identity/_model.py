@@ -220,6 +220,57 @@ class NetworkProfile:
                 rule="network",
             )
 
+    @classmethod
+    def from_arm(
+        cls,
+        *,
+        plugin: str,
+        plugin_mode: str | None = None,
+        subnet_id: str | ResourceId | None = None,
+        service_cidr: str | None = None,
+        dns_service_ip: str | None = None,
+        pod_cidr: str | None = None,
+    ) -> NetworkProfile:
+        """What ARM reports for an existing cluster, kept as it is: reading never fails.
+
+        The constructor's checks are for what a user asks for; a real cluster may hold values
+        they would refuse (a plugin this library does not know, a range AKS reserves today, an
+        address AKS once allowed). Passing such a profile to ``create_cluster`` checks it then.
+        """
+        made = cls.__new__(cls)
+        values = {
+            "plugin": str(plugin).lower(),
+            "plugin_mode": None if plugin_mode is None else str(plugin_mode).lower(),
+            "subnet_id": _read_resource_id(subnet_id),
+            "service_cidr": None if service_cidr is None else str(service_cidr),
+            "dns_service_ip": None if dns_service_ip is None else str(dns_service_ip),
+            "pod_cidr": None if pod_cidr is None else str(pod_cidr),
+        }
+        for name, value in values.items():
+            object.__setattr__(made, name, value)
+        return made
+
+    def checked(self) -> NetworkProfile:
+        """This profile through the constructor's checks (ValidationError if one fails)."""
+        return NetworkProfile(
+            plugin=self.plugin,
+            plugin_mode=self.plugin_mode,
+            subnet_id=self.subnet_id,
+            service_cidr=self.service_cidr,
+            dns_service_ip=self.dns_service_ip,
+            pod_cidr=self.pod_cidr,
+        )
+
+
+def _read_resource_id(value: str | ResourceId | None) -> ResourceId | None:
+    """A resource ID as ARM returned it; None when absent or not one this library can parse."""
+    if value is None:
+        return None
+    try:
+        return ResourceId.parse(value)
+    except ValidationError:
+        return None
+
 
 def _resource_ids(values: object) -> tuple[ResourceId, ...]:
     if values is None:

@@ -476,6 +476,8 @@ def check_create_cluster(
                 f"{what}: expected an aks_identity.{kind.__name__}, got {type(value).__name__}",
                 f"pass {what}=aks_identity.{kind.__name__}(...) or None.",
             )
+    if isinstance(network, NetworkProfile):
+        network.checked()  # one read from a cluster (NetworkProfile.from_arm) is checked here
     registries = tuple(
         ResourceId.parse(r).expect(ResourceKind.CONTAINER_REGISTRY, what="attach_acr")
         for r in check_str_sequence(attach_acr, "attach_acr")

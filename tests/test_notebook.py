@@ -52,3 +52,10 @@ def test_the_notebook_is_stored_without_outputs() -> None:
     stored = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in stored.cells if c.cell_type == "code")
     assert any(c.source.startswith("## Fleet audit") for c in stored.cells)
+
+
+def test_the_fleet_audit_is_the_reports_table(executed: Any) -> None:
+    html = _html(_cell(executed, "fleet.audit()"))
+    assert html.count("<table") == 1
+    assert "Audit: 8 clusters in 3 subscriptions" in html
+    assert "ServicePrincipalControlPlane" in html and "enable_managed_identity()" in html

@@ -163,7 +163,7 @@ def cluster(owner: Azure, model: Any) -> Cluster:
         for p in props.get("agentPoolProfiles") or []
     )
     net = props.get("networkProfile") or {}
-    network = NetworkProfile(
+    network = NetworkProfile.from_arm(  # a read: never refused for values users may not ask
         plugin=net.get("networkPlugin") or "kubenet",
         plugin_mode=net.get("networkPluginMode"),
         subnet_id=next((p.subnet_id for p in pools if p.subnet_id), None),

@@ -130,13 +130,49 @@ def add_migrate(commands: Any) -> None:
     mode = migrate.add_mutually_exclusive_group(required=True)
     mode.add_argument("--plan", action="store_true", help="show the plan; write nothing")
     mode.add_argument("--apply", action="store_true", help="run the plan")
-    migrate.add_argument("--max-parallel", type=int, default=4, metavar="N")
+    migrate.add_argument(
+        "--max-parallel",
+        type=_positive_int,
+        default=4,
+        metavar="N",
+        help="clusters migrated at a time (default 4)",
+    )
     migrate.add_argument(
         "--journal", metavar="F", help="JSON-lines journal: re-run with it to finish a run"
     )
     migrate.add_argument(
         "--allow-downtime", action="store_true", help="consent to node reimages where needed"
     )
+
+
+def _positive_int(text: str) -> int:
+    """``--max-parallel``'s type: a whole number >= 1 (argparse reports the error, status 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number >= 1: pass e.g. --max-parallel 4"
+        )
+    return value
+
+
+def _check_selection(args: argparse.Namespace) -> None:
+    """``--resource-group`` and ``--cluster`` checked before anything is read or written."""
+    from aks_identity._errors import ValidationError
+    from aks_identity._ids import ResourceId, ResourceKind
+    from aks_identity._rules import check_resource_group_name
+
+    if args.resource_group is not None:
+        check_resource_group_name(args.resource_group)
+    for cluster in args.cluster or ():
+        try:
+            ResourceId.parse(cluster).expect(ResourceKind.MANAGED_CLUSTER, what="--cluster")
+        except ValidationError as error:
+            if str(error).startswith("--cluster"):
+                raise
+            raise ValidationError(f"--cluster {error}", rule=error.rule) from None
 
 
 @contextlib.contextmanager
@@ -203,6 +239,7 @@ def _selector(args: argparse.Namespace) -> Any:
 
 def run_migrate(args: argparse.Namespace) -> int:
     """Show the plan, or apply it; 1 when a cluster failed."""
+    _check_selection(args)
     with _fleet(args) as fleet:
         plan = fleet.plan_migration(to=_target(args, fleet), where=_selector(args))
         if args.plan:

@@ -6,7 +6,6 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aks_identity import _activation
@@ -40,7 +39,8 @@ _DEFAULT_RETRY = RetryPolicy()
 def _check_retry(retry: object) -> None:
     if not isinstance(retry, RetryPolicy):
         raise ValidationError(
-            f"retry must be an aks_identity.RetryPolicy, got {type(retry).__name__}",
+            f"retry must be an aks_identity.RetryPolicy, got {type(retry).__name__}: pass "
+            "e.g. retry=aks_identity.RetryPolicy(total=600)",
             rule="retry",
         )
 
@@ -58,7 +58,9 @@ def _subscription_list(value: Iterable[str] | None) -> tuple[str, ...] | None:
         items = list(value)
     except TypeError:
         raise ValidationError(
-            f"subscriptions must be a list of subscription IDs, got {type(value).__name__}",
+            f"subscriptions must be a list of subscription IDs, got {type(value).__name__}: "
+            "pass [subscription_id, ...] (or None for every subscription the credential can "
+            "see)",
             rule="subscriptions",
         ) from None
     if not items:
@@ -70,7 +72,7 @@ def _subscription_list(value: Iterable[str] | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(check_subscription_id(s) for s in items))
 
 
-class Fleet:
+class Fleet(_activation.ClosesOnExit):
     """Every AKS cluster in many subscriptions of one cloud, read through Azure Resource Graph.
 
     ``subscriptions=None`` means every subscription the credential can see. The connection
@@ -94,14 +96,9 @@ class Fleet:
         connection_verify: str | bool | None = None,
         retry: RetryPolicy = _DEFAULT_RETRY,
     ) -> None:
-        target = _activation.active() if base_url is None else None
-        if target is not None:
-            base_url = target.base_url
-            credential = target.credential_for(credential)
-            if connection_verify is None:
-                connection_verify = target.connection_verify
-            if retry is _DEFAULT_RETRY:
-                retry = target.retry
+        credential, base_url, connection_verify, retry = _activation.connection_for(
+            credential, base_url, connection_verify, retry, default_retry=_DEFAULT_RETRY
+        )
         credential = check_credential(credential)
         check_str(cloud, "cloud", rule="cloud")
         _check_connection(base_url, connection_verify)
@@ -163,7 +160,7 @@ class Fleet:
 
     def azure(self, subscription_id: str) -> Azure:
         """The :class:`~aks_identity.Azure` of one subscription (made once, then reused)."""
-        key = subscription_id.lower()
+        key = check_subscription_id(subscription_id)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
@@ -185,17 +182,6 @@ class Fleet:
             clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             client.close()
-
-    def __enter__(self) -> Fleet:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         which = (
@@ -301,9 +287,9 @@ class Fleet:
         """
         if where is not None and not callable(where):
             raise ValidationError(
-                "where must be a function of a Cluster returning True for the clusters to "
-                "migrate (e.g. where=lambda c: c.identity_type is "
-                "aki.IdentityType.SERVICE_PRINCIPAL)",
+                f"where must be a function of a Cluster, got {type(where).__name__}: pass one "
+                "returning True for the clusters to migrate (e.g. where=lambda c: "
+                "c.identity_type is aki.IdentityType.SERVICE_PRINCIPAL)",
                 rule="where",
             )
         target = self._target(to)
@@ -311,6 +297,7 @@ class Fleet:
 
     def _target(self, to: str | ManagedIdentity) -> str | ManagedIdentity:
         if isinstance(to, ManagedIdentity):
+            self._check_visible(to.id.subscription_id)
             return to
         if isinstance(to, str) and to.strip().lower() in ("system-assigned", "systemassigned"):
             return "system-assigned"
@@ -318,10 +305,24 @@ class Fleet:
             from aks_identity._ids import ResourceId, ResourceKind
 
             rid = ResourceId.parse(to).expect(ResourceKind.USER_ASSIGNED_IDENTITY, what="to=")
+            self._check_visible(rid.subscription_id)
             return self.azure(rid.subscription_id or "").get_identity(rid)
         raise ValidationError(
             f"to={to!r} is not a migration target: pass 'system-assigned', a ManagedIdentity, "
             "or a user-assigned identity's resource ID",
+            rule="migration-target",
+        )
+
+    def _check_visible(self, subscription_id: str | None) -> None:
+        """The target identity's subscription is one this fleet's credential can see (its
+        tenant's): another tenant's identity cannot be attached to these clusters."""
+        if (subscription_id or "").lower() in self._visible_subscriptions():
+            return
+        raise ValidationError(
+            f"to= is an identity in subscription {subscription_id}, which this fleet's "
+            "credential cannot see (another tenant's, or one it has no role on): pass an "
+            "identity of a subscription listed by fleet.subscription_ids() (AKS attaches only "
+            "identities of the cluster's own tenant)",
             rule="migration-target",
         )
 

@@ -40,9 +40,23 @@ class Journal:
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         if path is not None and not isinstance(path, (str, os.PathLike)):
             raise ValidationError(
-                f"journal must be a file path, got {type(path).__name__}", rule="journal"
+                f"journal must be a file path, got {type(path).__name__}: pass a str or "
+                "pathlib.Path, e.g. journal='migration.jsonl'",
+                rule="journal",
+            )
+        if isinstance(path, str) and not path.strip():
+            raise ValidationError(
+                "journal='' names no file: pass a file name, e.g. journal='migration.jsonl' "
+                "(or None to keep no journal)",
+                rule="journal",
             )
         self.path = None if path is None else Path(path)
+        if self.path is not None and self.path.is_dir():
+            raise ValidationError(
+                f"journal {self.path} is a directory, not a file: pass a file path, e.g. "
+                f"journal='{self.path / 'migration.jsonl'}'",
+                rule="journal",
+            )
         self._lock = threading.Lock()
         self.state = JournalState()
 
@@ -66,8 +80,15 @@ class Journal:
             "target": target,
             "clusters": ids,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._append(header)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._append(header)
+        except OSError as error:
+            raise ValidationError(
+                f"journal {self.path} cannot be written ({type(error).__name__}: "
+                f"{error.strerror or error}): pass a path in a directory you can write to",
+                rule="journal",
+            ) from None
 
     def planned(self, cluster_id: str, steps: list[dict[str, Any]]) -> None:
         """Record a cluster's steps before the first one runs."""

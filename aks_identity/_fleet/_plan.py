@@ -165,6 +165,12 @@ class FleetPlan:
         """
         from ._run import run
 
+        if progress is not None and not isinstance(progress, bool):
+            raise ValidationError(
+                f"progress must be True, False or None, got {type(progress).__name__} "
+                f"{progress!r}: pass progress=True to show the bar, False to hide it",
+                rule="progress",
+            )
         return run(
             self,
             max_parallel=max_parallel,
@@ -202,10 +208,19 @@ def plan_migration(
         except Exception as error:
             raise ValidationError(
                 f"where raised {type(error).__name__} for cluster {cluster.name}: {error}; "
-                "make it a function of a Cluster that returns True or False",
+                "pass a function of a Cluster that returns True or False for every cluster",
                 rule="where",
                 resource_id=str(cluster.id),
             ) from error
+        if not isinstance(selected, bool):
+            raise ValidationError(
+                f"where returned {type(selected).__name__} {selected!r} for cluster "
+                f"{cluster.name}, not True or False (a truthy value does not select a cluster "
+                "for a migration): pass one that returns a bool, e.g. "
+                "where=lambda c: c.name in names",
+                rule="where",
+                resource_id=str(cluster.id),
+            )
         if selected:
             chosen.append(cluster)
     with warnings.catch_warnings():  # every plan records its warnings; don't print 100 copies

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from aks_identity._checks import check_choice, check_int, check_str
+
 if TYPE_CHECKING:
     from aks_identity._objects import Cluster
 
@@ -56,6 +58,14 @@ class Finding:
 
 
 _COLUMNS = ("severity", "code", "cluster", "message", "fix")
+_MIN_WIDTH = 40
+"""The narrowest table: the 9-character indent and a few words of message."""
+
+
+def _severity(value: object) -> Severity:
+    if isinstance(value, Severity):
+        return value
+    return check_choice(value, "severity", {s.value: s for s in Severity}, rule="severity")
 
 
 def _cluster_label(cluster_id: str) -> str:
@@ -79,16 +89,22 @@ class AuditReport:
 
     def at_least(self, severity: Severity | str) -> list[Finding]:
         """Findings at or above ``severity``."""
-        threshold = Severity(severity)
+        threshold = _severity(severity)
         return [f for f in self.findings if f.severity.rank >= threshold.rank]
 
     def by_cluster(self, cluster_id: str) -> list[Finding]:
         """The findings about one cluster (any casing)."""
-        wanted = cluster_id.lower()
+        from aks_identity._ids import ResourceId
+
+        if isinstance(cluster_id, ResourceId):
+            cluster_id = str(cluster_id)
+        wanted = check_str(cluster_id, "cluster_id", rule="cluster").lower()
         return [f for f in self.findings if f.cluster_id.lower() == wanted]
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The findings as a JSON document (``{"subscriptions", "clusters", "findings"}``)."""
+        if indent is not None:
+            check_int(indent, "indent", low=0, high=16, rule="indent")
         return json.dumps(
             {
                 "subscriptions": list(self.subscriptions),
@@ -127,6 +143,7 @@ class AuditReport:
         Each block: severity, code and cluster on one line; the message wrapped below it, then
         the fix (the library call) on one line.
         """
+        check_int(width, "width", low=_MIN_WIDTH, high=10_000, rule="width")
         code_width = max([len(f.code) for f in self.findings] + [4])
         indent = " " * 9
         lines = [f"aks-identity audit: {self.summary()}", ""]

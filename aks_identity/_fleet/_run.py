@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from aks_identity._checks import check_bool
 from aks_identity._errors import AksIdentityError, ConfirmationRequired, ValidationError
 from aks_identity._model import Principal, PrincipalType
 from aks_identity._objects import Cluster
@@ -116,7 +117,8 @@ def _positive(value: Any, name: str, *, allow_none: bool) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError(
-            f"{name} must be a whole number >= 1, got {value!r}"
+            f"{name} must be a whole number >= 1, got {type(value).__name__} {value!r}: pass "
+            f"e.g. {name}={4 if name == 'max_parallel' else 1}"
             + (" (or None for no limit)" if allow_none else ""),
             rule=name,
         )
@@ -287,10 +289,8 @@ def run(
     """See :meth:`FleetPlan.apply`."""
     _positive(max_parallel, "max_parallel", allow_none=False)
     _positive(max_failures, "max_failures", allow_none=True)
-    if not isinstance(allow_downtime, bool):
-        raise ValidationError("allow_downtime must be True or False", rule="allow_downtime")
+    check_bool(allow_downtime, "allow_downtime")
     record = Journal(journal)
-    record.open(plan.fingerprint, plan.target, (e.cluster_id for e in plan.entries))
     needing = [e for e in plan.entries if e.plan is not None and e.plan.expected_downtime]
     if needing and not allow_downtime:
         first = needing[0].plan
@@ -300,6 +300,7 @@ def run(
             f"{first.expected_downtime}); re-run apply(allow_downtime=True)",
             plan=first,
         )
+    record.open(plan.fingerprint, plan.target, (e.cluster_id for e in plan.entries))
     bar = None
     if plan.entries and progress is not False:
         from tqdm.auto import tqdm

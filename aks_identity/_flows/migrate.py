@@ -113,7 +113,7 @@ def kubelet_move(snapshot: Snapshot, cluster: Cluster) -> ServicePrincipalKubele
     )
 
 
-def _after_switch_grants(
+def _subnet_grants(
     builder: PlanBuilder,
     snapshot: Snapshot,
     writer: Writer,
@@ -122,7 +122,7 @@ def _after_switch_grants(
     updated: Holder,
     request: MigrationRequest,
 ) -> bool:
-    """Subnet and add-on grants for the new system-assigned principal (known after the update)."""
+    """Subnet grants for the new system-assigned principal (known after the update)."""
     made = False
     if request.grant_subnet:
         for subnet in cluster.subnet_ids:
@@ -137,6 +137,34 @@ def _after_switch_grants(
                 reason="the control-plane identity changed; the subnet grant does not follow it",
                 skip_with=skip("grant_subnet"),
             )
+    return made
+
+
+def _warn_switching(builder: PlanBuilder, snapshot: Snapshot, cluster: Cluster) -> bool:
+    """The warnings of every control-plane switch; whether it leaves a service principal."""
+    builder.warn(token_refresh(cluster))
+    from_service_principal = cluster.identity_type is IdentityType.SERVICE_PRINCIPAL
+    if from_service_principal:
+        builder.warn(kubelet_move(snapshot, cluster))
+    return from_service_principal
+
+
+def _finish_switch(
+    builder: PlanBuilder,
+    snapshot: Snapshot,
+    writer: Writer,
+    updated: Holder,
+    request: MigrationRequest,
+    *,
+    control: IdentityType,
+    made: bool,
+    from_sp: bool,
+) -> Plan:
+    """The end of every control-plane switch: add-on grants for the new control plane, the
+    registries the service principal could pull from (when leaving one), the propagation
+    warning, the plan."""
+    cluster = snapshot.cluster
+    assert cluster is not None
     made |= _addons.plan_addon_grants(
         builder,
         _without_cluster_addons(snapshot, cluster),
@@ -147,9 +175,21 @@ def _after_switch_grants(
         enabled=request.grant_addons,
         when="after the update",
         cluster_id=cluster.id,
-        control=IdentityType.SYSTEM_ASSIGNED,
+        control=control,
     )
-    return made
+    if from_sp:
+        made |= _registries.plan_reattach(
+            builder,
+            snapshot,
+            writer,
+            updated,
+            cluster=cluster,
+            registries=request.registries,
+            source=request.registries_from,
+        )
+    if made:
+        builder.warn(propagation_warning("grants made after the update"))
+    return builder.plan()
 
 
 def _without_cluster_addons(snapshot: Snapshot, cluster: Cluster) -> Snapshot:
@@ -166,10 +206,7 @@ def plan_to_system_assigned(
     cluster = snapshot.cluster
     assert cluster is not None
     builder = PlanBuilder(f"{operation} on {cluster.name}", cluster.id)
-    builder.warn(token_refresh(cluster))
-    from_service_principal = cluster.identity_type is IdentityType.SERVICE_PRINCIPAL
-    if from_service_principal:
-        builder.warn(kubelet_move(snapshot, cluster))
+    from_service_principal = _warn_switching(builder, snapshot, cluster)
     updated = Holder()
     builder.step(
         "update",
@@ -186,22 +223,17 @@ def plan_to_system_assigned(
         ),
         target=cluster.id,
     )
-    made = _after_switch_grants(
-        builder, snapshot, writer, cluster, updated=updated, request=request
+    made = _subnet_grants(builder, snapshot, writer, cluster, updated=updated, request=request)
+    return _finish_switch(
+        builder,
+        snapshot,
+        writer,
+        updated,
+        request,
+        control=IdentityType.SYSTEM_ASSIGNED,
+        made=made,
+        from_sp=from_service_principal,
     )
-    if from_service_principal:
-        made |= _registries.plan_reattach(
-            builder,
-            snapshot,
-            writer,
-            updated,
-            cluster=cluster,
-            registries=request.registries,
-            source=request.registries_from,
-        )
-    if made:
-        builder.warn(propagation_warning("grants made after the update"))
-    return builder.plan()
 
 
 def _reattach(
@@ -335,10 +367,7 @@ def plan_use_identity(
             reason="the new control plane must be able to assign the kubelet identity",
             skip_with=skip("grant_kubelet_operator"),
         )
-    builder.warn(token_refresh(cluster))
-    from_service_principal = cluster.identity_type is IdentityType.SERVICE_PRINCIPAL
-    if from_service_principal:
-        builder.warn(kubelet_move(snapshot, cluster))
+    from_service_principal = _warn_switching(builder, snapshot, cluster)
     reason = propagation(operator_principal=operator_principal, subnet_principal=subnet_principal)
     updated = Holder()
     builder.step(
@@ -358,31 +387,16 @@ def plan_use_identity(
         target=cluster.id,
         needs=needs_for("update", cluster.id) + assign_needs([new.id]),
     )
-    made = _addons.plan_addon_grants(
+    return _finish_switch(
         builder,
-        _without_cluster_addons(snapshot, cluster),
+        snapshot,
         writer,
         updated,
-        names=[a.name for a in cluster.addons if a.enabled],
-        configs={a.name: a.config for a in cluster.addons},
-        enabled=request.grant_addons,
-        when="after the update",
-        cluster_id=cluster.id,
+        request,
         control=IdentityType.USER_ASSIGNED,
+        made=False,
+        from_sp=from_service_principal,
     )
-    if from_service_principal:
-        made |= _registries.plan_reattach(
-            builder,
-            snapshot,
-            writer,
-            updated,
-            cluster=cluster,
-            registries=request.registries,
-            source=request.registries_from,
-        )
-    if made:
-        builder.warn(propagation_warning("grants made after the update"))
-    return builder.plan()
 
 
 def use_identity(

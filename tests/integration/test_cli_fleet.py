@@ -126,12 +126,12 @@ def test_migrate_needs_plan_or_apply(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_bad_max_parallel_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(
-        ["migrate", "--emulator", "--to", "system-assigned", "--apply", "--max-parallel", "0"]
-    )
+    """argparse refuses it (status 2) before the emulator even starts."""
+    with pytest.raises(SystemExit) as stop:
+        main(["migrate", "--emulator", "--to", "system-assigned", "--apply", "--max-parallel", "0"])
 
-    assert status == 2
-    assert "max_parallel" in capsys.readouterr().err
+    assert stop.value.code == 2
+    assert "--max-parallel: '0' is not a whole number >= 1" in capsys.readouterr().err
 
 
 def test_inventory_lists_every_cluster(capsys: pytest.CaptureFixture[str]) -> None:

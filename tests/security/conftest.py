@@ -67,9 +67,17 @@ def world() -> Iterator[World]:
             az.close()
 
 
+QUERIES = ("/providers/Microsoft.ResourceGraph/resources",)
+"""POSTs that only read: Azure Resource Graph queries (the fleet's reads)."""
+
+
 def writes_after(emu: Emulator, first: int) -> list[Any]:
     """Write requests the emulator logged after index ``first``."""
-    return [r for r in list(emu.requests)[first:] if r.method in WRITES]
+    return [
+        r
+        for r in list(emu.requests)[first:]
+        if r.method in WRITES and not (r.method == "POST" and r.path.startswith(QUERIES))
+    ]
 
 
 @pytest.fixture
