@@ -19,16 +19,6 @@ from aks_identity._errors import (
     TransientError,
     ValidationError,
 )
-from aks_identity._fleet import (
-    AuditReport,
-    ClusterOutcome,
-    ClusterPlan,
-    Finding,
-    Fleet,
-    FleetPlan,
-    FleetResult,
-    Severity,
-)
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import (
     ClusterIdentity,
@@ -69,13 +59,48 @@ if _TYPE_CHECKING:
     __version__: str
     """The installed version of aks-identity (read from its metadata on first access)."""
 
+    from aks_identity._fleet import (
+        AuditReport,
+        ClusterOutcome,
+        ClusterPlan,
+        Finding,
+        Fleet,
+        FleetPlan,
+        FleetResult,
+        Severity,
+    )
 
-def __getattr__(name: str) -> str:
+_FLEET = frozenset(
+    {
+        "AuditReport",
+        "ClusterOutcome",
+        "ClusterPlan",
+        "Finding",
+        "Fleet",
+        "FleetPlan",
+        "FleetResult",
+        "Severity",
+    }
+)
+"""Loaded on first use (PEP 562): ``import aks_identity`` stays as cheap as the SDK's."""
+
+
+def __getattr__(name: str) -> object:
     if name == "__version__":
         from aks_identity._version import version
 
         return version()
+    if name in _FLEET:
+        from aks_identity import _fleet
+
+        value = getattr(_fleet, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'aks_identity' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FLEET})
 
 
 __all__ = [

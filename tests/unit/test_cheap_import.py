@@ -22,6 +22,17 @@ def test_import_loads_no_sdk_nor_progress_nor_retry_library() -> None:
     )
     heavy = [m for m in loaded if m.split(".")[0] in {"azure", "tqdm", "tenacity", "requests"}]
     assert heavy == [], heavy
+    # the fleet (Resource Graph, threads, journals) loads when aki.Fleet is first used
+    assert "aks_identity._fleet" not in loaded
+
+
+def test_fleet_names_load_on_first_use() -> None:
+    code = (
+        "import sys, aks_identity as aki; assert 'aks_identity._fleet' not in sys.modules;"
+        "assert 'Fleet' in dir(aki); fleet = aki.Fleet;"
+        "assert 'aks_identity._fleet' in sys.modules and fleet.__name__ == 'Fleet'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_version_comes_from_the_installed_metadata() -> None:
