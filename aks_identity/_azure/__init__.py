@@ -1,6 +1,6 @@
 """The only package that imports azure.mgmt.*: adapter, converters, error mapping, pipeline."""
 
-from aks_identity._azure._arm import Arm
+from aks_identity._azure._arm import Arm, PreconditionFailed
 from aks_identity._azure._convert import (
     ClusterSpec,
     KubeletSpec,
@@ -26,6 +26,7 @@ __all__ = [
     "Connection",
     "Endpoints",
     "KubeletSpec",
+    "PreconditionFailed",
     "SdkOptions",
     "check_sdk_options",
     "cluster_body",

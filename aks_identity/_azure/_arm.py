@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aks_identity._azure import _convert
 from aks_identity._azure._errors import mapped
 from aks_identity._azure._pipeline import Connection
+from aks_identity._errors import AksIdentityError, ConflictError
 from aks_identity._ids import ResourceId
 from aks_identity._model import PrincipalType
 from aks_identity._objects import Cluster, ManagedIdentity, ResourceGroup, RoleAssignment
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
     from aks_identity._client import Azure
 
-__all__ = ["Arm"]
+__all__ = ["Arm", "PreconditionFailed"]
 
 JSON = dict[str, Any]
 _SUBSCRIPTION_API = "2022-12-01"
@@ -40,6 +41,11 @@ def _raw_json(pipeline_response: Any, deserialized: Any, headers: Any) -> JSON:
 
 def _scope(value: ResourceId | str) -> str:
     return str(value).lstrip("/")
+
+
+class PreconditionFailed(ConflictError):
+    """412 PreConditionFailed: a conditional cluster PUT (``If-None-Match: *`` on a create,
+    ``If-Match`` with the eTag held on an update) found the cluster otherwise."""
 
 
 class Arm:
@@ -57,6 +63,9 @@ class Arm:
         self.subscription_id = subscription_id
         self.connection = connection
         self._no_upgrade_profiles = False
+        self._cluster_bodies: dict[str, JSON] = {}
+        """The last body read or written per cluster (lower-case ID): an update starts from it
+        and sends its eTag (``If-Match``) instead of reading the cluster again."""
 
     def _options(self) -> dict[str, Any]:
         return self.connection.client_options()
@@ -288,6 +297,7 @@ class Arm:
             except ResourceNotFoundError:
                 return None
         return Role.from_arm(model.serialize(keep_readonly=True))
+
     def permissions(self, scope: ResourceId) -> list[dict[str, list[str]]]:
         """The caller's permission blocks at ``scope``: Permissions_ListForResourceGroup and
         Permissions_ListForResource through the SDK (a top-level resource has an empty parent
@@ -336,13 +346,30 @@ class Arm:
         self._local(rid)
         with mapped(f"reading cluster {rid.name!r}", rid):
             model = self._aks.managed_clusters.get(rid.resource_group, rid.name)
-        return dict(model.as_dict())
+        return self._held(rid, dict(model.as_dict()))
 
     def get_cluster(self, rid: ResourceId) -> Cluster:
         """GET a cluster, converted from the response's JSON (no ``as_dict()`` copy)."""
         with mapped(f"reading cluster {rid.name!r}", rid):
             body = self._aks.managed_clusters.get(rid.resource_group, rid.name, cls=_raw_json)
+        if rid.subscription_id == self.subscription_id:
+            self._held(rid, body)
         return _convert.cluster(self._owner, body)
+
+    def _held(self, rid: ResourceId, body: JSON) -> JSON:
+        self._cluster_bodies[str(rid).lower()] = body
+        return body
+
+    def held_cluster_body(self, rid: ResourceId) -> JSON | None:
+        """A copy of the cluster's last body this client read or wrote (None: none held)."""
+        import copy
+
+        body = self._cluster_bodies.get(str(rid).lower())
+        return None if body is None else copy.deepcopy(body)
+
+    def forget_cluster(self, rid: ResourceId) -> None:
+        """Drop the held body (a write that does not return the cluster changed it)."""
+        self._cluster_bodies.pop(str(rid).lower(), None)
 
     def list_clusters(self, resource_group: str | None) -> list[Cluster]:
         """Clusters of a group, or of the subscription (every page)."""
@@ -354,20 +381,48 @@ class Arm:
                 models = list(operations.list())
         return [_convert.cluster(self._owner, m) for m in models]
 
-    def put_cluster(self, rid: ResourceId, body: JSON, *, doing: str) -> Cluster:
-        """PUT a cluster and wait for the long-running operation to end."""
+    def put_cluster(
+        self,
+        rid: ResourceId,
+        body: JSON,
+        *,
+        doing: str,
+        if_match: str | None = None,
+        create_only: bool = False,
+    ) -> Cluster:
+        """PUT a cluster and wait for the long-running operation to end.
+
+        ``create_only`` sends ``If-None-Match: *`` and ``if_match`` an ``If-Match`` eTag: AKS
+        answers 412 (:class:`PreconditionFailed`) when the cluster exists, or has another eTag.
+        """
         self._local(rid)
-        with mapped(doing, rid):
-            poller = self._aks.managed_clusters.begin_create_or_update(
-                rid.resource_group, rid.name, body
-            )
-            model = self._finish(poller, doing)
-        return _convert.cluster(self._owner, model)
+        from azure.core import MatchConditions
+
+        conditions: dict[str, Any] = {}
+        if create_only:
+            conditions = {"match_condition": MatchConditions.IfMissing}
+        elif if_match:
+            conditions = {"etag": if_match, "match_condition": MatchConditions.IfNotModified}
+        self.forget_cluster(rid)
+        try:
+            with mapped(doing, rid):
+                poller = self._aks.managed_clusters.begin_create_or_update(
+                    rid.resource_group, rid.name, body, **conditions
+                )
+                model = self._finish(poller, doing)
+        except AksIdentityError as error:
+            if error.status == 412:
+                raise PreconditionFailed(
+                    error.message, code=error.code, status=412, resource_id=str(rid)
+                ) from error
+            raise
+        return _convert.cluster(self._owner, self._held(rid, dict(model.as_dict())))
 
     def delete_cluster(self, rid: ResourceId) -> None:
         """DELETE a cluster and wait for it to go (204 when already gone)."""
         self._local(rid)
         with mapped(f"deleting cluster {rid.name!r}", rid):
+            self.forget_cluster(rid)
             poller = self._aks.managed_clusters.begin_delete(rid.resource_group, rid.name)
             self._finish(poller, f"deleting cluster {rid.name!r}")
 
@@ -392,6 +447,7 @@ class Arm:
     def upgrade_node_image(self, rid: ResourceId, pool: str) -> None:
         """POST upgradeNodeImageVersion for a pool and wait for the reimage to end."""
         self._local(rid)
+        self.forget_cluster(rid)
         with mapped(f"upgrading the node image of pool {pool!r}", rid):
             poller = self._aks.agent_pools.begin_upgrade_node_image_version(
                 rid.resource_group, rid.name, pool

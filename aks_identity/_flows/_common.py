@@ -96,6 +96,7 @@ class Writer(Protocol):
         reason: Reason,
         awaited: str,
         update: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        create_only: bool = False,
     ) -> Cluster: ...
 
     def upgrade_pool(self, rid: ResourceId, pool: str) -> None: ...

@@ -88,6 +88,13 @@ class Runner:
     def get_cluster(self, rid: ResourceId) -> Cluster:
         return self.azure.get_cluster(rid)
 
+    def listed_cluster(self, rid: ResourceId) -> Cluster | None:
+        """The cluster as its group's cluster listing shows it (None: not there): an existence
+        check that does not fail when the cluster does not exist."""
+        wanted = str(rid).lower()
+        listed = self.arm.list_clusters(rid.resource_group)
+        return next((c for c in listed if str(c.id).lower() == wanted), None)
+
     def service_principal_registries(self, client_id: str) -> tuple[ResourceId, ...] | None:
         """Registries where the service principal ``client_id`` holds AcrPull: its object ID
         from Microsoft Graph (by appId), then its role assignments (one listing). None when
@@ -173,26 +180,49 @@ class Runner:
         reason: Reason,
         awaited: str,
         update: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        create_only: bool = False,
     ) -> Cluster:
         """PUT a cluster; retry what ``reason`` names and 409 OperationNotAllowed.
 
-        For updates, ``update`` turns the current body into the new one (a fresh GET is made
-        after another operation ended, so nothing stale is written).
+        ``create_only``: ``If-None-Match: *`` (412 :class:`PreconditionFailed` when it exists).
+        For updates, ``update`` turns the current body into the new one: the body this client
+        last read or wrote, sent with its eTag (``If-Match``); AKS answers 412 when the cluster
+        changed since, and only then (or after another operation ended) is it read again, so
+        nothing stale is written.
         """
-        state: dict[str, Any] = {"body": body}
+        from aks_identity._azure import PreconditionFailed
+
+        state: dict[str, Any] = {"body": body, "etag": None, "fresh": False}
+
+        def build() -> None:
+            assert update is not None
+            held = None if state["fresh"] else self.arm.held_cluster_body(rid)
+            current = held if held is not None else self.arm.get_cluster_body(rid)
+            etag = current.get("eTag") or current.get("etag")
+            state["etag"] = None if etag is None else str(etag)
+            state["body"] = update(current)
 
         def attempt() -> Cluster:
-            if state["body"] is None:
-                assert update is not None
-                state["body"] = update(self.arm.get_cluster_body(rid))
-            try:
-                return self.arm.put_cluster(rid, state["body"], doing=doing)
-            except ConflictError as error:
-                if _operation_not_allowed(error):
-                    self.wait_terminal(rid)
-                    if update is not None:
-                        state["body"] = None
-                raise
+            while True:
+                if state["body"] is None:
+                    build()
+                conditions: dict[str, Any] = {}
+                if state["etag"]:
+                    conditions["if_match"] = state["etag"]
+                if create_only:
+                    conditions["create_only"] = True
+                try:
+                    return self.arm.put_cluster(rid, state["body"], doing=doing, **conditions)
+                except PreconditionFailed:
+                    if update is None or state["fresh"]:
+                        raise
+                    state["body"], state["fresh"] = None, True  # changed since: read it again
+                except ConflictError as error:
+                    if _operation_not_allowed(error):
+                        self.wait_terminal(rid)
+                        if update is not None:
+                            state["body"], state["fresh"] = None, True
+                    raise
 
         def why(error: BaseException) -> str | None:
             if _operation_not_allowed(error):

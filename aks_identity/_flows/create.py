@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from aks_identity._azure import ClusterSpec, KubeletSpec, cluster_body
+from aks_identity._azure import ClusterSpec, KubeletSpec, PreconditionFailed, cluster_body
 from aks_identity._errors import ConflictError, ValidationError
 from aks_identity._ids import ResourceId, ResourceKind
 from aks_identity._model import IdentityType, NetworkProfile, Principal, ServicePrincipal
@@ -23,7 +23,7 @@ from aks_identity._rules import (
     check_user_assigned_control_plane_region,
     normalize_location,
 )
-from aks_identity._warnings import PropagationWarning
+from aks_identity._warnings import PropagationWarning, emit
 
 from . import addons as _addons
 from ._common import (
@@ -168,7 +168,9 @@ def kubelet_principal_of(cluster: Cluster) -> Principal:
 _CHANGES = "identity, kubelet identity, network, add-ons, tags and node count as given"
 
 
-def plan_create(snapshot: Snapshot, request: CreateRequest, writer: Writer) -> Plan:
+def plan_create(
+    snapshot: Snapshot, request: CreateRequest, writer: Writer, *, emit_warnings: bool = True
+) -> Plan:
     """The plan of a create (pure): ``snapshot.cluster`` is the existing cluster, if any."""
     existing = snapshot.cluster
     if existing is not None:
@@ -212,6 +214,7 @@ def plan_create(snapshot: Snapshot, request: CreateRequest, writer: Writer) -> P
                     doing=f"creating cluster {name!r}",
                     reason=reason,
                     awaited=f"cluster {name} to accept its identities' permissions",
+                    create_only=existing is None,
                 )
             ),
             target=rid,
@@ -247,7 +250,7 @@ def plan_create(snapshot: Snapshot, request: CreateRequest, writer: Writer) -> P
     )
     if after:
         builder.warn(propagation_warning("grants made after the cluster was created"))
-    return builder.plan()
+    return builder.plan(emit_warnings=emit_warnings)
 
 
 def _grants_before(
@@ -477,10 +480,11 @@ def resolve(runner: Runner, given: CreateInput, checked: Checked) -> CreateReque
     )
 
 
-def read_snapshot(runner: Runner, request: CreateRequest) -> Snapshot:
+def read_snapshot(runner: Runner, request: CreateRequest, *, assume_new: bool = False) -> Snapshot:
     """The existing cluster (after an earlier run's operation ended) and the assignments of
-    the principals the plan grants to."""
-    existing = runner.find_cluster(request.rid)
+    the principals the plan grants to. ``assume_new``: the cluster is not read; the create
+    then sends ``If-None-Match: *`` and AKS's 412 says when it exists after all."""
+    existing = None if assume_new else runner.find_cluster(request.rid)
     if existing is not None and not settled(existing):
         runner.wait_terminal(request.rid)  # an earlier run's operation is still going
         existing = runner.find_cluster(request.rid)
@@ -500,9 +504,37 @@ def read_snapshot(runner: Runner, request: CreateRequest) -> Snapshot:
 def create_cluster(runner: Runner, given: CreateInput, *, dry_run: bool) -> Cluster | Plan:
     """Create a cluster with its automatic grants (see Azure.create_cluster)."""
     request = resolve(runner, given, validate(given))
+    if not dry_run:
+        # No existence probe that fails 404 on every first run: the create sends
+        # If-None-Match: * and only AKS's 412 makes the cluster read and the plan made again.
+        # A plan that grants before the create first lists the group's clusters (a read that
+        # does not fail), so that a re-run that conflicts refuses before writing anything.
+        snapshot = read_snapshot(runner, request, assume_new=True)
+        plan = plan_create(snapshot, request, runner, emit_warnings=False)
+        if not _writes_before_create(plan) or runner.listed_cluster(request.rid) is None:
+            try:
+                created = runner.run(plan, request.rid, dry_run=False, seen=None)
+            except PreconditionFailed:
+                pass  # it exists: its warnings are those of the plan made from it
+            except BaseException:
+                emit(plan.warnings)
+                raise
+            else:
+                emit(plan.warnings)
+                return created
     snapshot = read_snapshot(runner, request)
     plan = plan_create(snapshot, request, runner)
     return runner.run(plan, request.rid, dry_run=dry_run, seen=snapshot.cluster)
+
+
+def _writes_before_create(plan: Plan) -> bool:
+    """True if a step before the cluster's PUT writes (a grant the create needs)."""
+    for step in plan.steps:
+        if step.action == "create":
+            return False
+        if step.writes:
+            return True
+    return False
 
 
 def _dns_prefix(name: str, resource_group: str, subscription_id: str) -> str:

@@ -51,24 +51,31 @@ def get_cluster(ctx: Context, subscription_id: str, resource_group: str, name: s
 
 @route("PUT", _CLUSTER)
 def put_cluster(ctx: Context, subscription_id: str, resource_group: str, name: str) -> Reply:
-    """ManagedClusters_CreateOrUpdate."""
-    outcome = _backend(ctx).create_or_update(
-        _ref(subscription_id, resource_group, name), ctx.body, ctx.caller
-    )
+    """ManagedClusters_CreateOrUpdate (``If-Match`` / ``If-None-Match`` as AKS checks them)."""
+    ref = _ref(subscription_id, resource_group, name)
+    backend = _backend(ctx)
+    backend.check_preconditions(ref, ctx.headers)
+    outcome = backend.create_or_update(ref, ctx.body, ctx.caller)
     return _long_running(ctx, outcome)
 
 
 @route("PATCH", _CLUSTER)
 def patch_cluster(ctx: Context, subscription_id: str, resource_group: str, name: str) -> Reply:
     """ManagedClusters_UpdateTags."""
-    outcome = _backend(ctx).update_tags(_ref(subscription_id, resource_group, name), ctx.body)
+    ref = _ref(subscription_id, resource_group, name)
+    backend = _backend(ctx)
+    backend.check_preconditions(ref, ctx.headers, method="PATCH")
+    outcome = backend.update_tags(ref, ctx.body)
     return _long_running(ctx, outcome)
 
 
 @route("DELETE", _CLUSTER)
 def delete_cluster(ctx: Context, subscription_id: str, resource_group: str, name: str) -> Reply:
     """ManagedClusters_Delete: 202 with both polling headers, 204 when already gone."""
-    operation = _backend(ctx).delete(_ref(subscription_id, resource_group, name))
+    ref = _ref(subscription_id, resource_group, name)
+    backend = _backend(ctx)
+    backend.check_preconditions(ref, ctx.headers, method="DELETE")
+    operation = backend.delete(ref)
     if operation is None:
         return Reply(204, None, {})
     return _long_running(ctx, Outcome(202, None, operation), location=True)

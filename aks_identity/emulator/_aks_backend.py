@@ -22,7 +22,13 @@ from ._aks_checks import (
     subnets,
 )
 from ._aks_compose import compose, new_etag
-from ._aks_errors import cluster_not_found, operation_not_allowed, pool_not_found
+from ._aks_errors import (
+    bad_precondition,
+    cluster_not_found,
+    operation_not_allowed,
+    pool_not_found,
+    precondition_failed,
+)
 from ._aks_runtime import (
     SERVICE_PRINCIPAL_PREFIX,
     ClusterRuntime,
@@ -139,6 +145,33 @@ class ManagedClusters:
         return shapes.pool_upgrade_profile(cluster, _pool(cluster, name), self.newest_node_image())
 
     # ------------------------------------------------------------------ writes
+
+    def check_preconditions(
+        self, ref: ClusterRef, headers: dict[str, str], *, method: str = "PUT"
+    ) -> None:
+        """AKS's eTag checks (learn.microsoft.com/azure/aks/use-etags): ``If-None-Match`` only
+        empty or ``*`` and never beside ``If-Match``; on PUT ``If-None-Match: *`` fails 412 when
+        the cluster exists; ``If-Match`` fails 412 when the cluster's eTag differs (or, on PUT,
+        when there is no cluster; PATCH and DELETE of a missing cluster answer as without it)."""
+        if_match = headers.get("if-match", "").strip()
+        if_none_match = headers.get("if-none-match", "").strip()
+        if if_none_match not in ("", "*"):
+            raise bad_precondition("The If-None-Match header can only be empty or '*'.")
+        if if_match and if_none_match:
+            raise bad_precondition("The If-Match and If-None-Match headers cannot both be set.")
+        self._state.operations.settle()
+        existing = self._state.resources.get(ref.id)
+        if if_none_match == "*" and existing is not None and method == "PUT":
+            raise precondition_failed(ref, "the managed cluster already exists (If-None-Match)")
+        if not if_match or (existing is None and method != "PUT"):
+            return
+        if existing is None:
+            raise precondition_failed(ref, "the managed cluster does not exist (If-Match)")
+        current = str(existing.get("eTag") or "")
+        if if_match != "*" and if_match.strip('"') != current:
+            raise precondition_failed(
+                ref, f"the eTag {if_match!r} does not match the current one (If-Match)"
+            )
 
     def create_or_update(self, ref: ClusterRef, body: Any, caller: str) -> Outcome:
         """PUT: 201 Creating / 200 Updating; Succeeded when the operation ends."""

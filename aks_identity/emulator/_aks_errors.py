@@ -56,3 +56,20 @@ def linked_subnet_failed(principal_id: str, subnet_id: str) -> AksError:
         "control-plane identity 'Network Contributor' on the subnet; see "
         "https://aka.ms/aks/byo-vnet-permissions",
     )
+
+
+def precondition_failed(ref: ClusterRef, why: str) -> AksError:
+    """412 when ``If-Match`` / ``If-None-Match`` does not hold. The code is AKS's own spelling
+    (learn.microsoft.com/azure/aks/use-etags, "PreConditionFailed"; the table there: PUT with
+    ``If-None-Match: *`` on an existing cluster, or ``If-Match`` with another eTag, 412)."""
+    return AksError(
+        412,
+        "PreConditionFailed",
+        f"Precondition failed for managed cluster '{ref.name}': {why}. Get the managed "
+        "cluster again for its latest eTag and retry the request.",
+    )
+
+
+def bad_precondition(why: str) -> AksError:
+    """400 for ``If-None-Match`` other than ``*``, or both headers at once (AKS's checks)."""
+    return AksError(400, "BadRequest", why)

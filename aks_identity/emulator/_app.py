@@ -239,6 +239,7 @@ class App:
             body=json_body(request),
             caller=caller,
             base_url=self.base_url,
+            headers={k.lower(): v for k, v in request.headers.items()},
         )
         return handler(ctx, **groups)
 

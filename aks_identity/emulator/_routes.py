@@ -87,6 +87,8 @@ class Context:
     body: Any
     caller: str
     base_url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    """The request's headers, names in lower case (``if-match``, ``if-none-match``)."""
 
     def page(self, items: Items | Callable[[], Items]) -> dict[str, Any]:
         """One page of a list: ``{"value": [...], "nextLink": ...}`` using ``$skipToken``.

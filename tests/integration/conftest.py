@@ -115,8 +115,13 @@ def service_principal(emu: Emulator) -> ServicePrincipal:
 
 
 def writes_since(emu: Emulator, first: int) -> list[Any]:
-    """Write requests logged after index ``first``."""
-    return [r for r in list(emu.requests)[first:] if r.method in WRITE_METHODS]
+    """Write requests logged after index ``first`` (a conditional create refused 412
+    PreConditionFailed, If-None-Match: * on an existing cluster, wrote nothing: not counted)."""
+    return [
+        r
+        for r in list(emu.requests)[first:]
+        if r.method in WRITE_METHODS and r.error_code != "PreConditionFailed"
+    ]
 
 
 def assignments(emu: Emulator, principal_id: str, scope: str | None = None) -> list[Any]:

@@ -320,7 +320,7 @@ def _another_operation(w: World, op: Op, s: Subject) -> None:
         arm._aks.managed_clusters.begin_create_or_update(RG, NAME, body, polling=False)
         return
 
-    def accept_then_die(rid: Any, body: Any, *, doing: str) -> None:
+    def accept_then_die(rid: Any, body: Any, *, doing: str, **conditions: Any) -> None:
         arm._aks.managed_clusters.begin_create_or_update(RG, NAME, body, polling=False)
         raise _Killed
 
@@ -403,7 +403,10 @@ def _check_fault(
             assert cluster is not None and cluster["tags"] == {"someone": "else"}
         else:  # the earlier run's create is waited for and reused, not sent again
             assert refused == []
-            assert len(emu.requests.matching("PUT", f"/managedClusters/{NAME}")) == 1
+            puts = emu.requests.matching("PUT", f"/managedClusters/{NAME}")
+            # the re-run's create carries If-None-Match: * and is refused 412 (nothing created)
+            assert [r.status for r in puts if r.status != 412] == [201]
+            assert all(r.error_code == "PreConditionFailed" for r in puts if r.status == 412)
     if fault == "propagation":  # only what depends on a grant waits for it
         assert (waited >= DELAY) == ("propagation_timeout" in MATRIX[op_name])
     if fault == "propagation_timeout":
