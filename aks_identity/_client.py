@@ -96,6 +96,9 @@ class Azure(_activation.ClosesOnExit):
         self._settings = (credential, cloud, base_url, connection_verify)
         self._siblings: dict[str, Azure] = {}
         self._locations: frozenset[str] | None = None
+        self._groups: dict[str, ResourceGroup] = {}
+        """Resource groups this client created or read (lower-case name): their name and
+        location never change, so a create in a group reads the group once per client."""
         self._graph: Graph | None = None
         self._arm = Arm(
             self,
@@ -284,7 +287,12 @@ class Azure(_activation.ClosesOnExit):
         new_tags = check_tags(tags)
         check_bool(dry_run, "dry_run")
         region = self._location(location)
-        existing = self._existing(lambda: self._arm.get_resource_group(name))
+        # A listing, not a GET that fails 404 on every first run: an existing group's tags
+        # are kept, and the plan says it updates it.
+        existing = next(
+            (g for g in self._arm.list_resource_groups() if g.name.lower() == name.lower()),
+            None,
+        )
         if existing is not None and existing.location != region:
             raise ValidationError(
                 f"resource group {name} already exists in {existing.location}, not {region}. "
@@ -313,11 +321,21 @@ class Azure(_activation.ClosesOnExit):
         if dry_run:
             return plan
         execute(plan)
-        return result[0]
+        return self._held_group(result[0])
 
     def get_resource_group(self, name: str) -> ResourceGroup:
         """A resource group; NotFoundError when it does not exist."""
-        return self._arm.get_resource_group(check_resource_group_name(name))
+        return self._held_group(self._arm.get_resource_group(check_resource_group_name(name)))
+
+    def _held_group(self, group: ResourceGroup) -> ResourceGroup:
+        self._groups[group.name.lower()] = group
+        return group
+
+    def _group(self, name: str) -> ResourceGroup:
+        """The resource group as this client last saw it (read once per client): for its
+        name's casing and location only, which never change."""
+        held = self._groups.get(name.lower())
+        return held if held is not None else self.get_resource_group(name)
 
     def list_resource_groups(self) -> list[ResourceGroup]:
         """Every resource group of the subscription."""
@@ -336,6 +354,8 @@ class Azure(_activation.ClosesOnExit):
         builder = PlanBuilder(
             f"delete resource group {name}", runner=self._guard, finish=lambda _: None
         )
+        if not dry_run:
+            self._groups.pop(name.lower(), None)
         builder.step(
             "delete",
             f"DELETE resource group {name} and everything in it",
@@ -413,10 +433,14 @@ class Azure(_activation.ClosesOnExit):
         region = (
             self._location(location)
             if location is not None
-            else self.get_resource_group(resource_group).location
+            else self._group(resource_group).location
         )
         rid = self._id(resource_group, "Microsoft.ManagedIdentity", "userAssignedIdentities", name)
-        existing = self._existing(lambda: self._arm.get_identity(rid))
+        # A listing of the group's identities, not a GET that fails 404 on every first run:
+        # an existing identity keeps its tags, and the plan says it updates it.
+        existing = next(
+            (i for i in self._arm.list_identities(resource_group) if i.id == rid), None
+        )
         if existing is not None and existing.location != region:
             raise ValidationError(
                 f"identity {name} already exists in {existing.location}, not {region}; a "

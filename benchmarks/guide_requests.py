@@ -1,9 +1,13 @@
 """Requests per step of the guide: the library's (emulator log) beside the Azure CLI's.
 
-The library column runs each step through the public API on a fresh emulator (virtual
-clock). The CLI column comes from the report ``nox -s compat`` writes (the real az 2.91.0
-against the emulator; ``--cli-report``, default ``.nox/.cache/compat.json``): requests the
-emulator logged per ``az`` command, Entra token and Graph requests included.
+The library runs the guide's 13 commands once, in one script, through the public API on a
+fresh emulator (virtual clock). Per step: non-poll requests for the work the CLI also does
+(``work``), reads for checks the CLI does not make (``checks``: the caller's permissions,
+a custom subnet's prefix, ARM's locations list), LRO polls (GETs of operation status or
+result URLs) and failed requests (HTTP >= 400, the 404 existence probes included). The CLI
+columns come from the report ``nox -s compat`` writes (the real az 2.91.0 against the
+emulator; ``--cli-report``, default ``.nox/.cache/compat.json``): requests the emulator
+logged per ``az`` command, Entra token and Graph requests included.
 
     python benchmarks/guide_requests.py [--cli-report PATH]
 """
@@ -11,6 +15,7 @@ emulator logged per ``az`` command, Entra token and Graph requests included.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import warnings
 from collections.abc import Callable
@@ -41,9 +46,50 @@ STEPS = [
 ]
 
 
-def library_counts() -> list[int]:
+@dataclasses.dataclass
+class Counts:
+    """One step's requests, by kind."""
+
+    work: int = 0
+    checks: int = 0
+    polls: int = 0
+    failed: int = 0
+
+
+def is_poll(method: str, path: str) -> bool:
+    """A GET of an operation status or result URL."""
+    path = path.lower()
+    return method == "GET" and ("/operations/" in path or "/operationresults/" in path)
+
+
+def is_check(method: str, path: str) -> bool:
+    """A read for a check the CLI does not make: permissions, a subnet, the locations."""
+    path = path.lower().rstrip("/")
+    return method == "GET" and (
+        path.endswith("/providers/microsoft.authorization/permissions")
+        or "/subnets/" in path
+        and "/providers/microsoft.authorization/" not in path
+        or path.endswith("/locations")
+    )
+
+
+def classify(records: list[Any]) -> Counts:
+    counts = Counts()
+    for r in records:
+        if r.status is None or r.status >= 400:
+            counts.failed += 1
+        if is_poll(r.method, r.path):
+            counts.polls += 1
+        elif is_check(r.method, r.path):
+            counts.checks += 1
+        else:
+            counts.work += 1
+    return counts
+
+
+def library_counts() -> list[Counts]:
     """Requests the library sends for each step, in order."""
-    counts: list[int] = []
+    counts: list[Counts] = []
     with Emulator(clock="virtual", seed=11) as emu:
         az: Azure = emu.azure()
         group = f"/subscriptions/{emu.subscription_id}/resourceGroups/{RG}"
@@ -55,7 +101,7 @@ def library_counts() -> list[int]:
         def step(action: Callable[[], Any]) -> None:
             before = len(emu.requests)
             action()
-            counts.append(len(emu.requests) - before)
+            counts.append(classify(list(emu.requests)[before:]))
 
         def set_up_scopes() -> None:
             emu.put_resource(vnet, {"location": "westus2"})
@@ -107,16 +153,23 @@ def library_counts() -> list[int]:
     return counts
 
 
-def cli_counts(report: Path) -> list[int | None]:
-    """Requests per guide step from the compat report, or None where absent."""
+def cli_counts(report: Path) -> list[dict[str, Any] | None]:
+    """Per guide step the compat report's row (requests, polls, failed), None where absent."""
     if not report.exists():
         return [None] * len(STEPS)
     runs = json.loads(report.read_text(encoding="utf-8"))
-    found: list[int | None] = []
-    for _, needle in STEPS:
-        match = next((r for r in runs if needle in r["command"] and r["returncode"] == 0), None)
-        found.append(None if match is None else int(match["requests"]))
-    return found
+    return [
+        next((r for r in runs if needle in r["command"] and r["returncode"] == 0), None)
+        for _, needle in STEPS
+    ]
+
+
+def _cli_cell(row: dict[str, Any] | None, key: str) -> str:
+    if row is None or key not in row:
+        return "-"
+    if key == "requests":
+        return str(int(row["requests"]) - int(row.get("polls", 0)))
+    return str(row[key])
 
 
 def main() -> None:
@@ -127,11 +180,43 @@ def main() -> None:
         warnings.simplefilter("ignore")  # propagation/token warnings: expected, not measured
         library = library_counts()
     cli = cli_counts(args.cli_report)
-    print(f"{'step':42} {'library':>8} {'az 2.91':>8}")
+    print(
+        "Guide commands run once in one script (non-poll work | reads for checks the CLI does"
+        " not make | LRO polls | failed); az 2.91: non-poll requests (when the report has"
+        " polls), polls, failed\n"
+    )
+    header = (
+        f"{'step':42} {'work':>5} {'checks':>6} {'polls':>5} {'failed':>6}   "
+        f"{'az':>4} {'polls':>5} {'failed':>6}"
+    )
+    print(header)
+    print("-" * len(header))
     for (name, _), mine, theirs in zip(STEPS, library, cli, strict=True):
-        print(f"{name:42} {mine:>8} {'-' if theirs is None else theirs:>8}")
-    total_cli = sum(c for c in cli if c is not None)
-    print(f"{'total':42} {sum(library):>8} {total_cli if any(cli) else '-':>8}")
+        print(
+            f"{name:42} {mine.work:>5} {mine.checks:>6} {mine.polls:>5} {mine.failed:>6}   "
+            f"{_cli_cell(theirs, 'requests'):>4} {_cli_cell(theirs, 'polls'):>5} "
+            f"{_cli_cell(theirs, 'failed'):>6}"
+        )
+    total = Counts(
+        *(sum(getattr(c, f) for c in library) for f in ("work", "checks", "polls", "failed"))
+    )
+    rows = [r for r in cli if r is not None]
+    cli_total = (
+        "-"
+        if not rows
+        else _cli_cell(
+            {
+                "requests": sum(int(r["requests"]) for r in rows),
+                "polls": sum(int(r.get("polls", 0)) for r in rows),
+            },
+            "requests",
+        )
+    )
+    print("-" * len(header))
+    print(
+        f"{'total':42} {total.work:>5} {total.checks:>6} {total.polls:>5} {total.failed:>6}   "
+        f"{cli_total:>4}"
+    )
 
 
 if __name__ == "__main__":

@@ -64,6 +64,14 @@ class Runner:
         return self._tenant
 
     def check_tenant(self, identity: ManagedIdentity, what: str) -> None:
+        subscription = identity.id.subscription_id or ""
+        if (
+            self._tenant is None
+            and identity.tenant_id
+            and subscription.lower() == self.azure.subscription_id.lower()
+        ):
+            # an identity of this subscription lives in its tenant: no subscription read
+            self._tenant = identity.tenant_id
         tenant = self.tenant()
         if tenant:
             check_same_tenant(identity.tenant_id, tenant, what=what)

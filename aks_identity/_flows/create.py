@@ -419,7 +419,7 @@ def validate(given: CreateInput) -> Checked:
 
 def resolve(runner: Runner, given: CreateInput, checked: Checked) -> CreateRequest:
     """Read what the request names: the group's location, the identities (region, tenant)."""
-    group = runner.azure.get_resource_group(given.resource_group)
+    group = runner.azure._group(given.resource_group)
     region = normalize_location(given.location or group.location)
     if checked.control is IdentityType.USER_ASSIGNED:
         check_user_assigned_control_plane_region(region)

@@ -99,6 +99,19 @@ def emu() -> Iterator[Emulator]:
         yield emulator
 
 
+def _is_poll(line: str) -> bool:
+    """``GET <path> <status>`` of an operation status or result URL (an LRO poll)."""
+    method, path = line.split(" ", 2)[:2]
+    path = path.lower()
+    return method == "GET" and ("/operations/" in path or "/operationresults/" in path)
+
+
+def _failed(line: str) -> bool:
+    """A request answered 4xx/5xx, or not at all (status ``None``)."""
+    status = line.rsplit(" ", 1)[-1]
+    return not status.isdigit() or int(status) >= 400
+
+
 @pytest.fixture(scope="session")
 def az(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     """``az``, set up exactly as ``emu.az_setup()`` prints, in a private HOME."""
@@ -126,6 +139,8 @@ def az(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]
             {
                 "command": "az " + shlex.join(r.args).replace(setup.commands[-1][5], "***"),
                 "requests": len(r.requests),
+                "polls": sum(1 for line in r.requests if _is_poll(line)),
+                "failed": sum(1 for line in r.requests if _failed(line)),
                 "seconds": round(r.seconds, 2),
                 "returncode": r.returncode,
             }
