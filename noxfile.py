@@ -56,6 +56,7 @@ def bench(session: nox.Session) -> None:
     for script in (
         "emulator_rps.py",
         "flow_requests.py",
+        "guide_requests.py",
         "propagation.py",
         "import_cost.py",
         "read_cost.py",

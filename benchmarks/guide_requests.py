@@ -67,8 +67,8 @@ def is_check(method: str, path: str) -> bool:
     path = path.lower().rstrip("/")
     return method == "GET" and (
         path.endswith("/providers/microsoft.authorization/permissions")
-        or "/subnets/" in path
-        and "/providers/microsoft.authorization/" not in path
+        or ("/subnets/" in path
+        and "/providers/microsoft.authorization/" not in path)
         or path.endswith("/locations")
     )
 
