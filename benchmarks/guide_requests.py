@@ -3,8 +3,10 @@
 The library runs the guide's 13 commands once, in one script, through the public API on a
 fresh emulator (virtual clock). Per step: non-poll requests for the work the CLI also does
 (``work``), reads for checks the CLI does not make (``checks``: the caller's permissions,
-a custom subnet's prefix, ARM's locations list), LRO polls (GETs of operation status or
-result URLs) and failed requests (HTTP >= 400, the 404 existence probes included). The CLI
+a custom subnet's prefix, ARM's locations list), the listings that find an existing
+resource group or identity so a re-run keeps its tags (``keep``: ``az group create`` and
+``az identity create`` read nothing and replace the tags), LRO polls (GETs of operation
+status or result URLs) and failed requests (HTTP >= 400, 404 existence probes included). The CLI
 columns come from the report ``nox -s compat`` writes (the real az 2.91.0 against the
 emulator; ``--cli-report``, default ``.nox/.cache/compat.json``): requests the emulator
 logged per ``az`` command, Entra token and Graph requests included.
@@ -52,6 +54,7 @@ class Counts:
 
     work: int = 0
     checks: int = 0
+    keep: int = 0
     polls: int = 0
     failed: int = 0
 
@@ -67,9 +70,16 @@ def is_check(method: str, path: str) -> bool:
     path = path.lower().rstrip("/")
     return method == "GET" and (
         path.endswith("/providers/microsoft.authorization/permissions")
-        or ("/subnets/" in path
-        and "/providers/microsoft.authorization/" not in path)
+        or ("/subnets/" in path and "/providers/microsoft.authorization/" not in path)
         or path.endswith("/locations")
+    )
+
+
+def is_keep(method: str, path: str) -> bool:
+    """A listing of the resource groups or of a group's identities (tags kept on re-runs)."""
+    path = path.lower().rstrip("/")
+    return method == "GET" and (
+        path.endswith("/resourcegroups") or path.endswith("/userassignedidentities")
     )
 
 
@@ -82,6 +92,8 @@ def classify(records: list[Any]) -> Counts:
             counts.polls += 1
         elif is_check(r.method, r.path):
             counts.checks += 1
+        elif is_keep(r.method, r.path):
+            counts.keep += 1
         else:
             counts.work += 1
     return counts
@@ -181,19 +193,20 @@ def main() -> None:
         library = library_counts()
     cli = cli_counts(args.cli_report)
     print(
-        "Guide commands run once in one script (non-poll work | reads for checks the CLI does"
-        " not make | LRO polls | failed); az 2.91: non-poll requests (when the report has"
-        " polls), polls, failed\n"
+        "Guide commands run once in one script: non-poll work | reads for checks the CLI does"
+        " not make | listings that keep tags on re-runs | LRO polls | failed;\naz 2.91: non-poll"
+        " requests (when the report has polls), polls, failed\n"
     )
     header = (
-        f"{'step':42} {'work':>5} {'checks':>6} {'polls':>5} {'failed':>6}   "
+        f"{'step':42} {'work':>5} {'checks':>6} {'keep':>4} {'polls':>5} {'failed':>6}   "
         f"{'az':>4} {'polls':>5} {'failed':>6}"
     )
     print(header)
     print("-" * len(header))
     for (name, _), mine, theirs in zip(STEPS, library, cli, strict=True):
         print(
-            f"{name:42} {mine.work:>5} {mine.checks:>6} {mine.polls:>5} {mine.failed:>6}   "
+            f"{name:42} {mine.work:>5} {mine.checks:>6} {mine.keep:>4} {mine.polls:>5} "
+            f"{mine.failed:>6}   "
             f"{_cli_cell(theirs, 'requests'):>4} {_cli_cell(theirs, 'polls'):>5} "
             f"{_cli_cell(theirs, 'failed'):>6}"
         )
@@ -214,7 +227,8 @@ def main() -> None:
     )
     print("-" * len(header))
     print(
-        f"{'total':42} {total.work:>5} {total.checks:>6} {total.polls:>5} {total.failed:>6}   "
+        f"{'total':42} {total.work:>5} {total.checks:>6} {total.keep:>4} {total.polls:>5} "
+        f"{total.failed:>6}   "
         f"{cli_total:>4}"
     )
 
