@@ -211,7 +211,7 @@ def main() -> None:
             f"{_cli_cell(theirs, 'failed'):>6}"
         )
     total = Counts(
-        *(sum(getattr(c, f) for c in library) for f in ("work", "checks", "polls", "failed"))
+        **{f.name: sum(getattr(c, f.name) for c in library) for f in dataclasses.fields(Counts)}
     )
     rows = [r for r in cli if r is not None]
     cli_total = (
