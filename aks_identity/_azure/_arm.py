@@ -32,6 +32,8 @@ __all__ = ["Arm", "PreconditionFailed"]
 JSON = dict[str, Any]
 _SUBSCRIPTION_API = "2022-12-01"
 _AUTHORIZATION_API = "2022-04-01"
+_HELD_CLUSTERS = 64
+"""Cluster bodies kept per client for updates with ``If-Match`` (a bound on memory)."""
 
 
 def _raw_json(pipeline_response: Any, deserialized: Any, headers: Any) -> JSON:
@@ -357,7 +359,11 @@ class Arm:
         return _convert.cluster(self._owner, body)
 
     def _held(self, rid: ResourceId, body: JSON) -> JSON:
-        self._cluster_bodies[str(rid).lower()] = body
+        bodies = self._cluster_bodies
+        bodies.pop(str(rid).lower(), None)
+        bodies[str(rid).lower()] = body
+        while len(bodies) > _HELD_CLUSTERS:  # the least recently seen goes first
+            bodies.pop(next(iter(bodies)))
         return body
 
     def held_cluster_body(self, rid: ResourceId) -> JSON | None:

@@ -114,3 +114,34 @@ def test_the_emulator_answers_preconditions_as_aks(az: Azure, emu: Emulator) -> 
         assert error.value.error is not None and error.value.error.code == "PreConditionFailed"
     assert bad.value.status_code == 400
     assert current["eTag"] != cluster.etag  # every write changes the eTag
+
+
+def test_reruns_find_groups_and_identities_without_a_failed_request(
+    az: Azure, emu: Emulator
+) -> None:
+    first = len(emu.requests)
+    az.create_resource_group(RG, location="westus2", tags={"team": "a"})
+    az.create_identity("id1", resource_group=RG, tags={"team": "a"})
+    plan = az.create_identity("id1", resource_group=RG, dry_run=True)
+    again = az.create_identity("id1", resource_group=RG)
+    group = az.create_resource_group(RG, location="westus2")
+
+    assert _failed(emu, first) == []
+    assert "updates existing identity id1; its tags are kept" in str(plan)
+    assert again.tags == {"team": "a"} and group.tags == {"team": "a"}
+
+
+def test_the_cluster_bodies_held_for_updates_are_bounded(az: Azure, emu: Emulator) -> None:
+    from aks_identity._ids import ResourceId
+
+    group = f"/subscriptions/{emu.subscription_id}/resourceGroups/{RG}"
+    ids = [
+        ResourceId.parse(f"{group}/providers/Microsoft.ContainerService/managedClusters/c{i}")
+        for i in range(70)
+    ]
+    for i, rid in enumerate(ids):
+        az._arm._held(rid, {"eTag": str(i)})
+
+    assert az._arm.held_cluster_body(ids[0]) is None
+    assert az._arm.held_cluster_body(ids[-1]) == {"eTag": "69"}
+    assert len(az._arm._cluster_bodies) == 64
