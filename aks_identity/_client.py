@@ -438,9 +438,7 @@ class Azure(_activation.ClosesOnExit):
         rid = self._id(resource_group, "Microsoft.ManagedIdentity", "userAssignedIdentities", name)
         # A listing of the group's identities, not a GET that fails 404 on every first run:
         # an existing identity keeps its tags, and the plan says it updates it.
-        existing = next(
-            (i for i in self._arm.list_identities(resource_group) if i.id == rid), None
-        )
+        existing = next((i for i in self._arm.list_identities(resource_group) if i.id == rid), None)
         if existing is not None and existing.location != region:
             raise ValidationError(
                 f"identity {name} already exists in {existing.location}, not {region}; a "
