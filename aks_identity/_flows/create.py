@@ -511,16 +511,22 @@ def create_cluster(runner: Runner, given: CreateInput, *, dry_run: bool) -> Clus
         # does not fail), so that a re-run that conflicts refuses before writing anything.
         snapshot = read_snapshot(runner, request, assume_new=True)
         plan = plan_create(snapshot, request, runner, emit_warnings=False)
-        if not _writes_before_create(plan) or runner.listed_cluster(request.rid) is None:
+        before = _writes_before_create(plan)
+        known_new = before and runner.listed_cluster(request.rid) is None
+        if known_new or not before:
+            if known_new:  # as when planned from a read: before anything is written
+                emit(plan.warnings)
             try:
                 created = runner.run(plan, request.rid, dry_run=False, seen=None)
             except PreconditionFailed:
                 pass  # it exists: its warnings are those of the plan made from it
             except BaseException:
-                emit(plan.warnings)
+                if not known_new:
+                    emit(plan.warnings)
                 raise
             else:
-                emit(plan.warnings)
+                if not known_new:  # only now is it known that the cluster was new
+                    emit(plan.warnings)
                 return created
     snapshot = read_snapshot(runner, request)
     plan = plan_create(snapshot, request, runner)
