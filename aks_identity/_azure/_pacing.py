@@ -96,7 +96,11 @@ class Pacer:
         key = self._key(method, url)
         if key is None:
             return
-        lowered = {k.lower(): v for k, v in headers.items()}
+        # azure-core's response headers look names up case-insensitively; a plain dict
+        # (tests) is lowered once
+        lowered = (
+            {k.lower(): v for k, v in headers.items()} if isinstance(headers, dict) else headers
+        )
         with self._lock:
             if key[0] == _GRAPH:
                 quota = lowered.get("x-ms-user-quota-remaining")
