@@ -45,6 +45,8 @@ class Directory:
         self._delay = replication_delay
         self._principals: dict[str, DirectoryPrincipal] = {}
         self._secrets: dict[str, str] = {}
+        self.read_denied: set[str] = set()
+        """Object IDs whose Microsoft Graph reads are refused (no directory read permission)."""
 
     def add_principal(
         self,

@@ -415,6 +415,13 @@ class Emulator(AksEmulatorMixin):
             commands=tuple(tuple(c) for c in commands),
         )
 
+    def deny_directory_reads(self, principal_id: str | None = None) -> None:
+        """Test hook: Microsoft Graph refuses every read of ``principal_id`` (default: the
+        default caller) with 403 ``Authorization_RequestDenied``, as for an application
+        without Application.Read.All or Directory.Read.All."""
+        with self.state.lock:
+            self.state.directory.read_denied.add((principal_id or self.state.caller_id).lower())
+
     def check_access(self, principal_id: str, action: str, scope: str) -> bool:
         """Whether ``principal_id`` may perform ``action`` on ``scope`` now (grants in force)."""
         with self.state.lock:

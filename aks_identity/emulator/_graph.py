@@ -274,6 +274,13 @@ def serve_graph(request: ServiceRequest) -> ServiceReply:
     caller = _authenticate(request)
     if isinstance(caller, ServiceReply):
         return caller
+    if caller.lower() in request.state.directory.read_denied:
+        # Graph's answer to an app without Application.Read.All / Directory.Read.All
+        denied = graph_error(
+            403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+        )
+        denied.caller = caller
+        return denied
     graph = _Graph(request)
     path, method = request.path, request.method
     reply: ServiceReply | None = None

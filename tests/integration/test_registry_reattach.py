@@ -77,3 +77,27 @@ def test_unreadable_graph_keeps_the_warning_naming_what_to_pass(
     message = str(found[0])
     assert "Microsoft Graph could not be read" in message
     assert "registries=['/subscriptions/" in message and service_principal.client_id in message
+
+
+def test_graph_refusing_reads_keeps_the_warning_and_the_migration_goes_on(
+    az: Azure, rg: str, emu: Emulator
+) -> None:
+    """Where the caller may not read Microsoft Graph (403 Authorization_RequestDenied), the
+    migration still runs and RegistryReattachWarning names exactly what to pass."""
+    registry, sp = _legacy(az, emu, rg)
+    cluster = az.create_cluster("legacy", resource_group=rg, service_principal=sp)
+    emu.deny_directory_reads()
+    first = len(emu.requests)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        migrated = cluster.enable_managed_identity()
+    graph = [r for r in list(emu.requests)[first:] if r.path.startswith("/v1.0/")]
+    assert [r.status for r in graph] == [403]
+    found = [w for w in caught if issubclass(w.category, RegistryReattachWarning)]
+    assert len(found) == 1 and "Microsoft Graph could not be read" in str(found[0].message)
+    assert "registries=['/subscriptions/" in str(found[0].message)
+    assert migrated.kubelet_identity is not None
+    assert assignments(emu, migrated.kubelet_identity.object_id, registry) == []
+    # and naming the registry then re-attaches it without reading Graph
+    again = migrated.attach_acr(registry)
+    assert again.role_name == "AcrPull"
