@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 from aks_identity import _activation
 from aks_identity._azure import Arm, Connection, check_sdk_options, endpoints
@@ -32,7 +32,6 @@ from aks_identity._roles import Role
 from aks_identity._rules import (
     check_cluster_reference,
     check_create_cluster,
-    check_grant,
     check_identity_name,
     check_optional_group,
     check_resource_group_name,
@@ -372,13 +371,6 @@ class Azure(_activation.ClosesOnExit):
     def _ignore_missing(action: Callable[[], None]) -> None:
         with contextlib.suppress(NotFoundError):
             action()
-
-    @staticmethod
-    def _existing(read: Callable[[], T]) -> T | None:
-        try:
-            return read()
-        except NotFoundError:
-            return None
 
     # -- user-assigned identities -------------------------------------------------------
 
@@ -829,13 +821,6 @@ class Azure(_activation.ClosesOnExit):
                 "Fix: pass Principal(object_id, principal_type)",
                 rule="type",
             )
-        check_grant(
-            role,
-            scope,
-            allow_broad_scope=allow_broad_scope,
-            dry_run=dry_run,
-            subscription_id=self._subscription_id,
-        )
         return self._grants.grant(
             principal, role, scope, allow_broad_scope=allow_broad_scope, dry_run=dry_run
         )
@@ -871,7 +856,6 @@ class Azure(_activation.ClosesOnExit):
         return self._arm.get_role_assignment(str(rid))
 
 
-T = TypeVar("T")
 _NETWORK_API = "2023-09-01"
 
 

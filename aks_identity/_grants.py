@@ -20,8 +20,8 @@ from aks_identity._model import Principal
 from aks_identity._objects import RoleAssignment
 from aks_identity._plan import Plan, PlanBuilder, PlannedGrant, execute
 from aks_identity._retry import on_codes, retry_transient, wait_until
-from aks_identity._roles import Role, action_matches, get_role, role_guid_from_definition_id
-from aks_identity._rules import check_role_assignment_scope
+from aks_identity._roles import Role, get_role, permits, role_guid_from_definition_id
+from aks_identity._rules import check_grant
 from aks_identity._warnings import PropagationWarning, emit
 
 if TYPE_CHECKING:
@@ -68,13 +68,7 @@ def needed_actions(role: Role) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _grants_all(role: Role, actions: Sequence[str], data: bool) -> bool:
-    allowed, denied = (
-        (role.data_actions, role.not_data_actions) if data else (role.actions, role.not_actions)
-    )
-    return all(
-        any(action_matches(p, a) for p in allowed) and not any(action_matches(p, a) for p in denied)
-        for a in actions
-    )
+    return all(permits(role, action, data=data) for action in actions)
 
 
 def role_covers(held: Role, wanted: Role) -> bool:
@@ -130,9 +124,14 @@ class Grants:
         The principal's assignments are read once, while planning: an equivalent one is
         reused (a step that writes nothing, no PropagationWarning).
         """
-        target = ResourceId.parse(scope)
+        target = check_grant(  # every grant path checks here, before anything is read
+            role,
+            scope,
+            allow_broad_scope=allow_broad_scope,
+            dry_run=dry_run,
+            subscription_id=self._azure.subscription_id,
+        )
         resolved = get_role(role)
-        check_role_assignment_scope(target, allow_broad_scope=allow_broad_scope)
         label = role_label(resolved)
         builder = PlanBuilder(
             f"grant {label} to {principal.object_id} on {target}",
@@ -327,7 +326,7 @@ class Grants:
             except NotFoundError:
                 return False
             listed = self._azure._arm.list_role_assignments(
-                assignment.scope, filter=f"principalId eq '{assignment.principal_id}'"
+                assignment.scope, filter=f"principalId eq {odata_literal(assignment.principal_id)}"
             )
             return any(a.id.lower() == assignment.id.lower() for a in listed)
 

@@ -88,12 +88,7 @@ def _fail(value: object, problem: str, *, rule: str = "resource_id") -> Validati
 
 def _check_name(value: str, name: str, what: str) -> str:
     # azure.mgmt.core.tools.is_valid_resource_name lets a backslash through; ARM does not.
-    if name in (".", ".."):
-        raise _fail(
-            value,
-            f"the {what} name is {name!r}, a relative path segment that HTTP clients collapse "
-            "(the request would reach the parent scope); pass the real name",
-        )
+    # ("." and ".." segments never get here: _parse refuses them first.)
     if not 1 <= len(name) <= 260 or _FORBIDDEN.search(name) or name != name.strip():
         raise _fail(
             value,

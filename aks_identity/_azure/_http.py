@@ -106,11 +106,16 @@ class _Transport(RequestsTransport):  # type: ignore[misc]
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         """Send, first waiting as long as the subscription's remaining requests ask."""
-        if self._pacer is None or self._now is None:
+        pacer, now = self._pacer, self._now
+        key = None if pacer is None or now is None else pacer.key(request.method, request.url)
+        if key is None:  # not metered (or no pacing): send at once
             return super().send(request, **kwargs)
-        self._pacer.pace(request.method, request.url, now=self._now, sleep=self.sleep)
+        assert pacer is not None and now is not None
+        wait = pacer.delay_for(key, now())
+        if wait > 0:
+            self.sleep(wait)
         response = super().send(request, **kwargs)
-        self._pacer.observe(request.method, request.url, response.headers, self._now())
+        pacer.observe_for(key, response.headers, now())
         return response
 
     def sleep(self, duration: float) -> None:

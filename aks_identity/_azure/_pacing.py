@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import attrs
 
@@ -26,7 +26,7 @@ RATES = {"reads": 25.0, "writes": 10.0}
 BURSTS = {"reads": 250.0, "writes": 200.0}
 LOW_WATER = 20.0
 """Requests kept in hand per bucket: below this, wait for the bucket to refill."""
-_SUBSCRIPTION = re.compile(r"/subscriptions/([0-9a-fA-F-]{36})", re.IGNORECASE)
+_SUBSCRIPTION = re.compile(r"/subscriptions/([0-9a-f-]{36})", re.IGNORECASE)
 _GRAPH = "resourcegraph"
 
 
@@ -53,18 +53,22 @@ def _hms(value: str) -> float | None:
     return seconds
 
 
+Key = tuple[str, str]
+"""What a request is metered on: ``(subscription, "reads" | "writes")``, or Resource Graph's
+user quota ``(_GRAPH, "queries")``."""
+
+
 class Pacer:
     """Mirrors ARM's per-subscription buckets (and Resource Graph's quota) from headers."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
-        self._graph_ready_at: dict[str, float] = {}
-        self.waited = 0.0
-        """Seconds spent waiting so far (for benchmarks and tests)."""
+        self._buckets: dict[Key, _Bucket] = {}
+        self._graph_ready_at = 0.0
 
     @staticmethod
-    def _key(method: str, url: str) -> tuple[str, str] | None:
+    def key(method: str, url: str) -> Key | None:
+        """The bucket a request is metered on; None for requests ARM does not meter here."""
         if "/providers/microsoft.resourcegraph/" in url.lower():
             return (_GRAPH, "queries")
         found = _SUBSCRIPTION.search(url)
@@ -75,12 +79,14 @@ class Pacer:
 
     def delay(self, method: str, url: str, now: float) -> float:
         """Seconds to wait before sending; the request is counted as sent."""
-        key = self._key(method, url)
-        if key is None:
-            return 0.0
+        key = self.key(method, url)
+        return 0.0 if key is None else self.delay_for(key, now)
+
+    def delay_for(self, key: Key, now: float) -> float:
+        """:meth:`delay` for a request whose :meth:`key` is known."""
         with self._lock:
             if key[0] == _GRAPH:
-                return max(0.0, self._graph_ready_at.get(_GRAPH, 0.0) - now)
+                return max(0.0, self._graph_ready_at - now)
             bucket = self._buckets.get(key)
             if bucket is None:
                 return 0.0
@@ -93,9 +99,12 @@ class Pacer:
 
     def observe(self, method: str, url: str, headers: Mapping[str, str], now: float) -> None:
         """Read the remaining-request headers of a response."""
-        key = self._key(method, url)
-        if key is None:
-            return
+        key = self.key(method, url)
+        if key is not None:
+            self.observe_for(key, headers, now)
+
+    def observe_for(self, key: Key, headers: Mapping[str, str], now: float) -> None:
+        """:meth:`observe` for a request whose :meth:`key` is known."""
         # azure-core's response headers look names up case-insensitively; a plain dict
         # (tests) is lowered once
         lowered = (
@@ -107,7 +116,7 @@ class Pacer:
                 resets = lowered.get("x-ms-user-quota-resets-after")
                 after = _hms(resets) if resets else None
                 if quota is not None and quota.strip() == "0" and after is not None:
-                    self._graph_ready_at[_GRAPH] = now + after
+                    self._graph_ready_at = now + after
                 return
             subscription, _ = key
             for kind in ("reads", "writes"):
@@ -121,16 +130,6 @@ class Pacer:
                 self._buckets[(subscription, kind)] = _Bucket(
                     remaining=left, at=now, rate=RATES[kind], burst=BURSTS[kind]
                 )
-
-    def pace(
-        self, method: str, url: str, *, now: Callable[[], float], sleep: Callable[[float], None]
-    ) -> None:
-        """Wait as :meth:`delay` says."""
-        wait = self.delay(method, url, now())
-        if wait > 0:
-            with self._lock:
-                self.waited += wait
-            sleep(wait)
 
 
 _PACERS: dict[str, Pacer] = {}

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from aks_identity._ids import ResourceId
 from aks_identity._model import Principal
-from aks_identity._rules import check_grant
 
 from . import addons, create, delete, kubelet, migrate, node_images, registries
 from ._common import control_plane_principal
@@ -48,13 +47,6 @@ class Operations:
         allow_broad_scope: bool = False,
         dry_run: bool = False,
     ) -> RoleAssignment | Plan:
-        check_grant(
-            role,
-            scope,
-            allow_broad_scope=allow_broad_scope,
-            dry_run=dry_run,
-            subscription_id=self._azure.subscription_id,
-        )
         return self._grants.grant(
             principal,
             role,
