@@ -11,7 +11,6 @@ IDs, so larger sets go in batches.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +27,7 @@ from azure.core.rest import HttpRequest
 from aks_identity._azure import _http
 from aks_identity._azure._errors import translate
 from aks_identity._azure._pipeline import CLOUDS
+from aks_identity._checks import GUID
 from aks_identity._errors import ValidationError
 from aks_identity._retry import RetryPolicy
 
@@ -43,13 +43,11 @@ GRAPH_ENDPOINTS = {
 GET_BY_IDS_BATCH = 1000
 """``POST directoryObjects/getByIds`` accepts up to 1000 IDs."""
 
-_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-
 JSON = dict[str, Any]
 
 
 def _guid(value: object, what: str) -> str:
-    if not isinstance(value, str) or _GUID.fullmatch(value) is None:
+    if not isinstance(value, str) or GUID.fullmatch(value) is None:
         raise ValidationError(
             f"{what} must be a GUID such as 00000000-0000-0000-0000-000000000000, got "
             f"{value!r}: pass the ID as Azure shows it",
@@ -80,6 +78,9 @@ class Graph:
         self.endpoint = f"{root}/v1.0"
         self.scope = f"{root}/.default"
         retry = policy or RetryPolicy()
+        self._transport = _http.shared_transport(
+            retry.sleep, _http.Wait(retry.clock), connection_verify=connection_verify
+        )
         self._client: PipelineClient[HttpRequest, Any] = PipelineClient(
             root,
             policies=[
@@ -88,9 +89,7 @@ class Graph:
                 _http.pipeline_retry(),
                 BearerTokenCredentialPolicy(credential, self.scope),
             ],
-            transport=_http.shared_transport(
-                retry.sleep, _http.Wait(retry.clock), connection_verify=connection_verify
-            ),
+            transport=self._transport,
         )
 
     def _send(self, method: str, url: str, body: JSON | None = None) -> JSON | None:
@@ -163,8 +162,9 @@ class Graph:
         return {str(item["id"]).lower() for item in self.get_by_ids(ids)}
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (the shared transport's close() alone keeps it)."""
         self._client.close()
+        self._transport.close_session()
 
     def __repr__(self) -> str:
         return f"Graph(endpoint={self.endpoint!r})"

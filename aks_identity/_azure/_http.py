@@ -22,6 +22,7 @@ from azure.core.pipeline.transport import RequestsTransport
 
 from aks_identity import _doing
 from aks_identity._azure._pacing import Pacer
+from aks_identity._retry import PROGRESS_EVERY
 from aks_identity._version import version
 
 __all__ = [
@@ -30,14 +31,12 @@ __all__ = [
     "pipeline_retry",
     "shared_transport",
     "user_agent",
-    "write_logger",
+    "log_write",
 ]
 
 _log = logging.getLogger("aks_identity")
 
 WRITE_METHODS = frozenset({"PUT", "DELETE", "POST", "PATCH"})
-PROGRESS_EVERY = 60.0
-"""Seconds of (virtual) waiting between two progress lines of one wait."""
 
 
 class Wait:
@@ -71,18 +70,14 @@ class Wait:
             _log.info("still waiting for %s: %.0f s so far", self.what, waited)
 
 
-def write_logger() -> Callable[[PipelineRequest[Any]], None]:
+def log_write(request: PipelineRequest[Any]) -> None:
     """An azure-core ``raw_request_hook`` that logs each write with the plan step making it."""
-
-    def log_write(request: PipelineRequest[Any]) -> None:
-        http = request.http_request
-        if http.method not in WRITE_METHODS:
-            return
-        path = urlsplit(http.url).path
-        why = _doing.current()
-        _log.info("%s %s (%s)", http.method, path, why or "no plan step")
-
-    return log_write
+    http = request.http_request
+    if http.method not in WRITE_METHODS:
+        return
+    path = urlsplit(http.url).path
+    why = _doing.current()
+    _log.info("%s %s (%s)", http.method, path, why or "no plan step")
 
 
 class _Transport(RequestsTransport):  # type: ignore[misc]

@@ -180,7 +180,6 @@ class Connection:
         self._policy = policy
         self._options = sdk_options
         self._transport: Any = None
-        self._hook: Any = None
         self._wait: Any = None
 
     def client_options(self) -> dict[str, Any]:
@@ -196,7 +195,6 @@ class Connection:
                 now=self._policy.clock,
                 pacer=pacer_for(self.endpoints.resource_manager),
             )
-            self._hook = _http.write_logger()
         extra = {k: v for k, v in self._options.items() if k not in ("transport", "user_agent")}
         return {
             **extra,
@@ -205,7 +203,7 @@ class Connection:
             "retry_policy": _http.pipeline_retry(),
             "transport": self._transport,
             "user_agent": _http.user_agent(self._options.get("user_agent")),
-            "raw_request_hook": self._hook,
+            "raw_request_hook": _http.log_write,
         }
 
     def waiting(self, what: str) -> AbstractContextManager[None]:
@@ -225,12 +223,3 @@ class Connection:
         if transport is not None and "transport" not in self._options:
             transport.close_session()
 
-
-def sdk_options(
-    endpoints: Endpoints, *, connection_verify: str | bool | None, policy: RetryPolicy
-) -> dict[str, Any]:
-    """Keyword arguments for one more azure-mgmt client of its own (its own transport, the
-    same retry, pacing, User-Agent and write log as every other)."""
-    return Connection(
-        endpoints, connection_verify=connection_verify, policy=policy, sdk_options={}
-    ).client_options()

@@ -1,7 +1,7 @@
 """Azure Resource Graph adapter: one KQL query over many subscriptions, every page.
 
 Uses ``azure-mgmt-resourcegraph`` (``ResourceGraphClient.resources``) with the same pipeline
-settings as every other client (``_pipeline.sdk_options``: retry, transport, pacing). Pages
+settings as every other client (a ``_pipeline.Connection``: retry, transport, pacing). Pages
 are 1,000 rows (the service's maximum ``$top``) followed with ``$skipToken``; at most 1,000
 subscriptions go into one request (the service's limit), so more are queried in batches.
 Also lists the subscriptions the credential can see (``GET /subscriptions``).
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aks_identity._azure import _convert
 from aks_identity._azure._errors import mapped
-from aks_identity._azure._pipeline import Endpoints, sdk_options
+from aks_identity._azure._pipeline import Connection, Endpoints
 from aks_identity._retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -47,24 +47,25 @@ class ResourceGraph:
         policy: RetryPolicy,
     ) -> None:
         self._credential = credential
-        self._endpoints = endpoints
-        self._verify = connection_verify
-        self._policy = policy
+        # one Connection: both clients share its transport (one pool), closed once
+        self._connection = Connection(
+            endpoints, connection_verify=connection_verify, policy=policy, sdk_options={}
+        )
 
     @cached_property
     def _client(self) -> Any:
         from azure.mgmt.resourcegraph import ResourceGraphClient  # imported when first used
 
-        options = sdk_options(self._endpoints, connection_verify=self._verify, policy=self._policy)
-        return ResourceGraphClient(self._credential, **options)
+        return ResourceGraphClient(self._credential, **self._connection.client_options())
 
     @cached_property
     def _resources(self) -> Any:
         from azure.mgmt.resource.resources import ResourceManagementClient
 
-        options = sdk_options(self._endpoints, connection_verify=self._verify, policy=self._policy)
         # GET /subscriptions names no subscription; the client needs one to be constructed
-        return ResourceManagementClient(self._credential, _NO_SUBSCRIPTION, **options)
+        return ResourceManagementClient(
+            self._credential, _NO_SUBSCRIPTION, **self._connection.client_options()
+        )
 
     def close(self) -> None:
         """Close the HTTP sessions (those that were opened)."""
@@ -72,6 +73,7 @@ class ResourceGraph:
             client = self.__dict__.pop(name, None)
             if client is not None:
                 client.close()
+        self._connection.close()
 
     def subscriptions(self) -> list[dict[str, Any]]:
         """Every subscription the credential can see (``subscriptionId``, ``state``, ...)."""
