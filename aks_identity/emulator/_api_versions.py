@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 
 from ._errors import ArmError
 
@@ -89,8 +90,10 @@ def _family(path: str) -> tuple[str, str]:
     return last[1], last[2] or last[1]
 
 
-def check_api_version(path: str, version: str, location: str | None) -> None:
-    """Refuse ``version`` for ``path`` as ARM does (400); pass when the emulator serves it."""
+def check_api_version(path: str, version: str, location: Callable[[], str | None]) -> None:
+    """Refuse ``version`` for ``path`` as ARM does (400); pass when the emulator serves it.
+
+    ``location`` is asked only for a refusal (it names the resource group's location)."""
     namespace, kind = _family(path)
     listed = SUPPORTED.get(namespace.lower())
     date = _date(version)
@@ -106,7 +109,7 @@ def check_api_version(path: str, version: str, location: str | None) -> None:
     raise ArmError(
         400,
         "NoRegisteredProviderFound",
-        f"No registered resource provider found for location '{location or 'global'}' and "
+        f"No registered resource provider found for location '{location() or 'global'}' and "
         f"API version '{version}' for type '{kind}'. The supported api-versions are "
         f"'{supported}'.",
     )

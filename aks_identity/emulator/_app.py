@@ -48,6 +48,8 @@ ROUTE_MODULES = (
 )
 
 _EMPTY_SEGMENTS = re.compile(r"/{2,}")
+_INTERNAL = ArmError(500, "InternalServerError", "Emulator error.")
+"""What a bug in the emulator answers (and logs), never a traceback."""
 
 _FAULT_CODES = {
     429: "TooManyRequests",
@@ -137,15 +139,13 @@ class App:
             except (TypeError, AttributeError, KeyError, ValueError, RecursionError) as exc:
                 if not request.get_data():
                     _log.exception("emulator error on %s %s", request.method, request.path)
-                    code = "InternalServerError"
-                    reply = Reply(500, {"error": {"code": code, "message": "Emulator error."}})
+                    reply, code = Reply(500, _INTERNAL.body()), _INTERNAL.code
                 else:  # the body had the wrong shape somewhere below the top level
                     invalid = invalid_content(f"{type(exc).__name__}: {exc}")
                     reply, code = Reply(invalid.status, invalid.body()), invalid.code
             except Exception:
                 _log.exception("emulator error on %s %s", request.method, request.path)
-                code = "InternalServerError"
-                reply = Reply(500, {"error": {"code": code, "message": "Emulator error."}})
+                reply, code = Reply(500, _INTERNAL.body()), _INTERNAL.code
             finally:
                 state.operations.doom_next = False
             self._log(request, reply.status, caller, fault, code)
@@ -169,8 +169,7 @@ class App:
                 )
             except Exception:
                 _log.exception("emulator error on %s %s", request.method, request.path)
-                error = {"code": "InternalServerError", "message": "Emulator error."}
-                served = ServiceReply(500, {"error": error}, error_code="InternalServerError")
+                served = ServiceReply(500, _INTERNAL.body(), error_code=_INTERNAL.code)
             self._log(request, served.status, served.caller, None, served.error_code)
         return _response(Reply(served.status, served.body, served.headers), request.method)
 
@@ -224,7 +223,7 @@ class App:
         segments = request.path.split("/")
         if len(segments) > 2 and segments[1].lower() == "subscriptions":
             self.state.resources.require_subscription(segments[2])
-        check_api_version(request.path, api_version, self._location(segments))
+        check_api_version(request.path, api_version, lambda: self._location(segments))
         needed = required_action(request.method, request.path)
         if needed is not None and not self._reads_own_subscription(request, caller, needed):
             self.state.rbac.require(caller, *needed)

@@ -129,11 +129,9 @@ def put_definition(ctx: Context, scope: str, guid: str) -> Reply:
 @route("DELETE", _DEFINITIONS + r"/(?P<guid>[^/]+)")
 def delete_definition(ctx: Context, scope: str, guid: str) -> Reply:
     """RoleDefinitions_Delete: 200 with the deleted custom role, 204 when there was none."""
-    role = ctx.state.rbac.role(guid)
     deleted = ctx.state.rbac.delete_definition(guid)
     if deleted is None:
         return Reply(204)
-    assert role is not None
     return Reply(200, role_definition_body(ctx.state, deleted.role, scope))
 
 

@@ -192,17 +192,17 @@ class _Graph:
         selected = _select(self.visible(), self.request.query.get("$filter"))
         if isinstance(selected, ServiceReply):
             return selected
-        items = [graph_object(p, self.state.tenant_id) for p in selected]
-        for item in items:
-            item.pop("@odata.type")
         size = max(1, self.state.config.page_size)
         token = self.request.query.get("$skiptoken", "0")
         start = int(token) if token.isdigit() else 0
+        items = [graph_object(p, self.state.tenant_id) for p in selected[start : start + size]]
+        for item in items:  # only this page's principals are shaped
+            item.pop("@odata.type")
         body: dict[str, Any] = {
             "@odata.context": self.context("servicePrincipals"),
-            "value": items[start : start + size],
+            "value": items,
         }
-        if start + size < len(items):
+        if start + size < len(selected):
             query = {k: v for k, v in self.request.query.items() if k != "$skiptoken"}
             query["$skiptoken"] = str(start + size)
             encoded = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in query.items())

@@ -226,10 +226,9 @@ class Rbac:
     def holds_any_within(self, principal_id: str, scope: str) -> bool:
         """Whether the principal holds any role in force at or below ``scope``."""
         now = self._now()
-        wanted = principal_id.lower()
         return any(
-            a.principal_id.lower() == wanted and a.effective_at <= now and is_within(a.scope, scope)
-            for a in self._assignments.values()
+            a.effective_at <= now and is_within(a.scope, scope)
+            for a in self.of_principal(principal_id)
         )
 
     def require(self, principal_id: str, action: str, scope: str, *, linked: bool = False) -> None:
