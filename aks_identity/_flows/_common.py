@@ -117,7 +117,6 @@ def plan_grant(
     who: str,
     reason: str,
     skip_with: str | None = None,
-    allow_broad_scope: bool = False,
 ) -> bool:
     """Add a grant to the plan; a covering assignment in the snapshot makes it a no-write step.
 
@@ -125,9 +124,11 @@ def plan_grant(
     """
     resolved = get_role(role)
     target = ResourceId.parse(scope)
-    check_role_assignment_scope(target, allow_broad_scope=allow_broad_scope)
+    check_role_assignment_scope(target, allow_broad_scope=False)
     label = role_label(resolved)
-    if isinstance(principal, Principal) and snapshot.knows(principal.object_id):
+    checked = isinstance(principal, Principal) and snapshot.knows(principal.object_id)
+    if checked:
+        assert isinstance(principal, Principal)
         found = covering(snapshot, principal.object_id, resolved, target)
         if found is not None:
             held = role_label(snapshot.role_of(found))
@@ -142,7 +143,6 @@ def plan_grant(
                 )
             )
             return False
-    checked = isinstance(principal, Principal) and snapshot.knows(principal.object_id)
 
     def run() -> RoleAssignment:
         return writer.ensure_grant(principal, resolved, target, checked=checked)

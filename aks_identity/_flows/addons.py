@@ -37,7 +37,15 @@ from aks_identity._model import IdentityType, Principal
 from aks_identity._plan import Plan, PlanBuilder
 from aks_identity._warnings import PropagationWarning
 
-from ._common import Holder, Snapshot, Writer, plan_grant, propagation_warning, skip
+from ._common import (
+    Holder,
+    Snapshot,
+    Writer,
+    no_retry,
+    plan_grant,
+    propagation_warning,
+    skip,
+)
 
 if TYPE_CHECKING:
     from aks_identity._objects import Cluster
@@ -338,7 +346,7 @@ def plan_enable_addons(
                     cluster.id,
                     None,
                     doing=f"enabling add-on(s) {', '.join(todo)} on {cluster.name!r}",
-                    reason=lambda _: None,
+                    reason=no_retry,
                     awaited=f"cluster {cluster.name} update",
                     update=lambda body: set_addons(body, todo),
                 )
@@ -402,7 +410,7 @@ def plan_disable_addons(snapshot: Snapshot, names: Sequence[str], writer: Writer
             cluster.id,
             None,
             doing=f"disabling add-on(s) {', '.join(todo)} on {cluster.name!r}",
-            reason=lambda _: None,
+            reason=no_retry,
             awaited=f"cluster {cluster.name} update",
             update=lambda body: set_addons(body, disabled),
         ),

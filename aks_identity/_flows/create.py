@@ -12,7 +12,7 @@ import attrs
 from aks_identity._azure import ClusterSpec, KubeletSpec, PreconditionFailed, cluster_body
 from aks_identity._errors import ConflictError, ValidationError
 from aks_identity._ids import ResourceId, ResourceKind
-from aks_identity._model import IdentityType, NetworkProfile, Principal, ServicePrincipal
+from aks_identity._model import IdentityType, NetworkProfile, ServicePrincipal
 from aks_identity._permissions import assign_needs, needs_for
 from aks_identity._plan import Plan, PlanBuilder
 from aks_identity._rules import (
@@ -34,6 +34,7 @@ from ._common import (
     Snapshot,
     Writer,
     control_plane_principal,
+    failed,
     plan_grant,
     propagation,
     propagation_warning,
@@ -41,6 +42,7 @@ from ._common import (
     skip,
     who,
 )
+from .registries import kubelet_principal
 
 if TYPE_CHECKING:
     from aks_identity._objects import Cluster, ManagedIdentity
@@ -154,17 +156,6 @@ def _existing_conflict(existing: Cluster, request: CreateRequest) -> ConflictErr
     return None
 
 
-def kubelet_principal_of(cluster: Cluster) -> Principal:
-    kubelet = cluster.kubelet_identity
-    if kubelet is None:
-        raise ValidationError(
-            f"cluster {cluster.name} has no kubelet identity (service principal cluster)",
-            rule="kubelet-identity",
-            resource_id=str(cluster.id),
-        )
-    return kubelet.principal
-
-
 _CHANGES = "identity, kubelet identity, network, add-ons, tags and node count as given"
 
 
@@ -182,7 +173,7 @@ def plan_create(
     created = Holder(existing)
     _grants_before(builder, snapshot, request, writer)  # awaited by the create itself
 
-    needs_put = existing is None or (existing.provisioning_state or "").lower() == "failed"
+    needs_put = existing is None or failed(existing)
     if needs_put:
         body = cluster_body(request.spec)
         reason = propagation(
@@ -328,7 +319,7 @@ def _grants_after(
         principal = (
             kubelet_now.principal
             if kubelet_now is not None
-            else lambda: kubelet_principal_of(created.get())
+            else lambda: kubelet_principal(created.get())
         )
         made |= plan_grant(
             builder,

@@ -71,9 +71,7 @@ def delete_cluster(
     # Read fresh even for cluster.delete(): an older snapshot may predate a migration and
     # miss the identities AKS made since. With keep_role_assignments nothing needs reading.
     cluster = None if keep_role_assignments else runner.find_cluster(rid)
-    principals = (
-        [] if cluster is None or keep_role_assignments else list(aks_made_principals(cluster))
-    )
+    principals = [] if cluster is None else list(aks_made_principals(cluster))
     snapshot = runner.snapshot(cluster=cluster, principals=principals)
     plan = plan_delete_cluster(snapshot, rid, runner, keep_role_assignments=keep_role_assignments)
     plan = runner.bind(plan, rid, seen=cluster, finish=lambda _: None)

@@ -313,7 +313,7 @@ def use_system_assigned_identity(
             rule="kubelet-identity",
             resource_id=str(cluster.id),
         )
-    principals = [a.object_id for a in cluster.addons if a.object_id]
+    principals = _addons.addon_principals(cluster)
     snapshot = runner.snapshot(
         cluster=cluster,
         principals=principals,
