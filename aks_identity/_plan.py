@@ -329,8 +329,10 @@ class PlanBuilder:
         return plan
 
 
-def execute(plan: Plan) -> list[Any]:
+def execute(plan: Plan, *, after_step: Callable[[int, Step], None] | None = None) -> list[Any]:
     """Run every step of ``plan`` in order; returns each step's result.
+
+    ``after_step(index, step)`` is called as each step completes (a fleet's journal).
 
     An error names the steps already written and those not run, so that no partial write
     goes unreported (re-running the operation converges). Before the first write, the
@@ -353,6 +355,8 @@ def execute(plan: Plan) -> list[Any]:
             try:
                 with doing(f"{plan.operation}: {step}"):
                     results.append(step._run() if step._run is not None else None)
+                if after_step is not None:
+                    after_step(index, step)
             except AksIdentityError as error:
                 done = tuple(str(s) for s in plan.steps[:index] if s.writes)
                 error.record_progress(done, tuple(str(s) for s in plan.steps[index:]))

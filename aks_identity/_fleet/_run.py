@@ -21,11 +21,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from aks_identity._checks import check_bool
-from aks_identity._errors import AksIdentityError, ConfirmationRequired, ValidationError
+from aks_identity._errors import ConfirmationRequired, ValidationError
 from aks_identity._model import Principal, PrincipalType
 from aks_identity._objects import Cluster
-from aks_identity._permissions import MissingPermissionsError
-from aks_identity._plan import Plan, execute
+from aks_identity._plan import Plan, Step, execute
 
 from ._journal import Journal, JournalState
 from ._plan import ClusterPlan, FleetPlan
@@ -212,18 +211,14 @@ class _Runner:
             return ClusterOutcome(
                 cluster_id=entry.cluster_id, status="unchanged", message="nothing to change"
             )
-        _check_permissions(plan)
         self._journal.planned(entry.cluster_id, _steps_record(plan))
-        result: Cluster | None = None
-        for index, step in enumerate(plan.steps):
-            try:
-                outputs = execute(attrs.evolve(plan, steps=(step,)))
-            except AksIdentityError as error:
-                done = tuple(str(s) for s in plan.steps[:index] if s.writes)
-                error.record_progress(done, tuple(str(s) for s in plan.steps[index:]))
-                raise
-            result = next((o for o in outputs if isinstance(o, Cluster)), result)
+        # execute() checks the whole plan's permissions before its first write and journals
+        # each step as it completes
+        def journaled(index: int, step: Step) -> None:
             self._journal.step(entry.cluster_id, index, str(step))
+
+        outputs = execute(plan, after_step=journaled)
+        result = next((o for o in reversed(outputs) if isinstance(o, Cluster)), None)
         self._journal.finished(entry.cluster_id, "succeeded")
         return ClusterOutcome(
             cluster_id=entry.cluster_id,
@@ -255,18 +250,6 @@ class _Runner:
             message=f"resumed: {len(pending)} remaining grant(s) made",
             cluster=cluster,
         )
-
-
-def _check_permissions(plan: Plan) -> None:
-    """Refuse the cluster before its first write unless the caller may make every write of
-    its plan: the steps run one at a time below, and each run checks only its own step."""
-    try:
-        missing = plan.missing_permissions()
-    except AksIdentityError as error:
-        error.record_progress((), tuple(str(s) for s in plan.steps))
-        raise
-    if missing:
-        raise MissingPermissionsError(plan.operation, missing)
 
 
 def _update_done_grants_left(recorded: list[dict[str, Any]], done: set[int]) -> bool:
