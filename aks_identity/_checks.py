@@ -19,6 +19,7 @@ from aks_identity._errors import ValidationError
 
 __all__ = [
     "check_bool",
+    "check_flags",
     "check_choice",
     "check_credential",
     "check_guid",
@@ -129,6 +130,12 @@ def check_bool(value: object, what: str) -> bool:
             "type",
         )
     return value
+
+
+def check_flags(**flags: object) -> None:
+    """Every flag is a real bool: a truthy string is not consent to reimage nodes."""
+    for name, value in flags.items():
+        check_bool(value, name)
 
 
 def check_int(value: object, what: str, *, low: int, high: int, rule: str = "type") -> int:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, overload
 
 import attrs
 
-from aks_identity._checks import check_bool, check_number, check_str_sequence
+from aks_identity._checks import check_bool, check_flags, check_number, check_str_sequence
 from aks_identity._errors import ValidationError
 from aks_identity._ids import ResourceId
 from aks_identity._model import (
@@ -58,12 +58,6 @@ def _optional_rid(value: str | ResourceId | None) -> ResourceId | None:
 def _ops(azure: Azure) -> Operations:
     """The one internal interface the objects call (flows and grants of their client)."""
     return azure._ops
-
-
-def _flags(**flags: object) -> None:
-    """Every flag is a real bool: a truthy string is not consent to reimage nodes."""
-    for name, value in flags.items():
-        check_bool(value, name)
 
 
 def _short(value: str | None) -> str:
@@ -511,7 +505,7 @@ class Cluster(_Grants):
         re-attaches none; where Graph cannot be read, a RegistryReattachWarning says what to
         pass). A user-assigned cluster is refused: call :meth:`use_system_assigned_identity`.
         """
-        _flags(grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run)
+        check_flags(grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run)
         if registries is not None:
             registries = check_str_sequence(registries, "registries")
         return _ops(self._azure).enable_managed_identity(
@@ -547,7 +541,7 @@ class Cluster(_Grants):
         user-assigned identity then) or a pre-created kubelet identity. The new principal gets
         the subnet and add-on grants after the update.
         """
-        _flags(grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run)
+        check_flags(grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run)
         return _ops(self._azure).use_system_assigned_identity(
             self, grant_subnet=grant_subnet, grant_addons=grant_addons, dry_run=dry_run
         )
@@ -592,7 +586,7 @@ class Cluster(_Grants):
         dry_run: bool = False,
     ) -> Cluster | Plan:
         """Switch the control plane to a user-assigned identity (from any identity type)."""
-        _flags(
+        check_flags(
             grant_subnet=grant_subnet,
             grant_kubelet_operator=grant_kubelet_operator,
             grant_addons=grant_addons,
@@ -647,7 +641,7 @@ class Cluster(_Grants):
         dry_run: bool = False,
     ) -> Cluster | Plan:
         """Use a pre-created kubelet identity. Reimages every node: needs ``allow_downtime``."""
-        _flags(
+        check_flags(
             allow_downtime=allow_downtime,
             grant_kubelet_operator=grant_kubelet_operator,
             grant_acr=grant_acr,
@@ -683,7 +677,7 @@ class Cluster(_Grants):
         written, no consent is needed and :class:`~aks_identity.NoNewerNodeImageWarning` says
         which image the pools run.
         """
-        _flags(allow_downtime=allow_downtime, dry_run=dry_run)
+        check_flags(allow_downtime=allow_downtime, dry_run=dry_run)
         return _ops(self._azure).upgrade_node_images(
             self, allow_downtime=allow_downtime, dry_run=dry_run
         )
@@ -759,7 +753,7 @@ class Cluster(_Grants):
         self, registry_id: str | ResourceId, *, dry_run: bool = False
     ) -> RoleAssignment | Plan:
         """Let the kubelet identity pull from a container registry (AcrPull)."""
-        _flags(dry_run=dry_run)
+        check_flags(dry_run=dry_run)
         return _ops(self._azure).attach_acr(self, registry_id, dry_run=dry_run)
 
     @overload
@@ -787,7 +781,7 @@ class Cluster(_Grants):
         others are kept and reported (:class:`~aks_identity.KeptAssignmentWarning`, with their
         IDs). ``force=True`` removes every AcrPull of the kubelet on it, as the Azure CLI does.
         """
-        _flags(force=force, dry_run=dry_run)
+        check_flags(force=force, dry_run=dry_run)
         return _ops(self._azure).detach_acr(self, registry_id, force=force, dry_run=dry_run)
 
     def _grantee(self) -> Principal:
@@ -816,7 +810,7 @@ class Cluster(_Grants):
     def delete(self, *, keep_role_assignments: bool = False, dry_run: bool = False) -> Plan | None:
         """Delete the cluster (idempotent), first the role assignments of the identities AKS
         made for it (see :meth:`Azure.delete_cluster`)."""
-        _flags(keep_role_assignments=keep_role_assignments, dry_run=dry_run)
+        check_flags(keep_role_assignments=keep_role_assignments, dry_run=dry_run)
         return _ops(self._azure).delete_cluster(
             self.id, keep_role_assignments=keep_role_assignments, dry_run=dry_run
         )

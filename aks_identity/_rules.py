@@ -17,6 +17,7 @@ import attrs
 
 from aks_identity._checks import (
     check_bool,
+    check_flags,
     check_int,
     check_kubernetes_version,
     check_str_sequence,
@@ -462,8 +463,7 @@ def check_create_cluster(
 
     check_cluster_name(name)  # type: ignore[arg-type]
     check_resource_group_name(resource_group)  # type: ignore[arg-type]
-    for flag, value in flags.items():
-        check_bool(value, flag)
+    check_flags(**flags)
     _identity_ref(identity, "identity")
     _identity_ref(kubelet_identity, "kubelet_identity")
     for value, kind, what in (

@@ -329,17 +329,9 @@ class Arm:
 
     def _paged_json(self, path: str) -> list[JSON]:
         """Every ``value`` item of a GET list, following ``nextLink``."""
-        from azure.core.rest import HttpRequest
+        from aks_identity._azure._http import paged_values
 
-        items: list[JSON] = []
-        url: str | None = f"{path}?api-version={_AUTHORIZATION_API}"
-        while url:
-            response = self._resources.send_request(HttpRequest("GET", url))
-            response.raise_for_status()
-            page = response.json()
-            items += page.get("value") or []
-            url = page.get("nextLink")
-        return items
+        return paged_values(self._resources, f"{path}?api-version={_AUTHORIZATION_API}")
 
     # -- managed clusters -------------------------------------------------------------------
 

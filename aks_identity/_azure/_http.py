@@ -32,6 +32,7 @@ __all__ = [
     "shared_transport",
     "user_agent",
     "log_write",
+    "paged_values",
 ]
 
 _log = logging.getLogger("aks_identity")
@@ -161,3 +162,19 @@ def pipeline_retry() -> PipelineRetryPolicy:  # type: ignore[type-arg]
         retry_backoff_max=60,
         retry_mode=RetryMode.Exponential,
     )
+
+
+def paged_values(client: Any, url: str) -> list[Any]:
+    """Every ``value`` item of an ARM GET list through ``client.send_request``, following
+    ``nextLink`` (for lists the SDK has no operation for)."""
+    from azure.core.rest import HttpRequest
+
+    items: list[Any] = []
+    next_url: str | None = url
+    while next_url:
+        response = client.send_request(HttpRequest("GET", next_url))
+        response.raise_for_status()
+        page = response.json()
+        items += page.get("value") or []
+        next_url = page.get("nextLink")
+    return items

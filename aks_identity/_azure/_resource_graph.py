@@ -77,18 +77,12 @@ class ResourceGraph:
 
     def subscriptions(self) -> list[dict[str, Any]]:
         """Every subscription the credential can see (``subscriptionId``, ``state``, ...)."""
-        from azure.core.rest import HttpRequest
+        from aks_identity._azure._http import paged_values
 
-        found: list[dict[str, Any]] = []
-        url: str | None = f"/subscriptions?api-version={_SUBSCRIPTION_API}"
         with mapped("listing subscriptions"):
-            while url:
-                response = self._resources.send_request(HttpRequest("GET", url))
-                response.raise_for_status()
-                page = response.json()
-                found.extend(v for v in page.get("value") or [] if isinstance(v, dict))
-                url = page.get("nextLink")
-        return found
+            url = f"/subscriptions?api-version={_SUBSCRIPTION_API}"
+            listed = paged_values(self._resources, url)
+        return [v for v in listed if isinstance(v, dict)]
 
     def query(self, query: str, subscriptions: Sequence[str]) -> list[Row]:
         """Every row ``query`` returns across ``subscriptions`` (all pages, all batches)."""
